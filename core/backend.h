@@ -1,0 +1,57 @@
+// Backend: what a device gives the runtime: an allocator with statistics, copies, and kernels.
+// Implemented by cpu/cpu_backend.cpp and cuda/cuda_backend.cpp; the core never sees device code.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string>
+
+#include "varscope/device.h"
+#include "varscope/memory.h"
+
+namespace varscope {
+
+class KernelRegistry;
+
+/// Device memory with per-category accounting.
+class Allocator {
+ public:
+  virtual ~Allocator() = default;
+  /// At least `bytes` bytes, 64-byte aligned. Throws OutOfMemoryError naming `what` on failure.
+  virtual void* allocate(std::size_t bytes, MemoryCategory category, std::string_view what = {}) = 0;
+  /// Returns memory from allocate() with the same size and category.
+  virtual void deallocate(void* ptr, std::size_t bytes, MemoryCategory category) noexcept = 0;
+  virtual MemoryStats stats() const = 0;
+};
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  virtual DeviceType device_type() const = 0;
+  /// "CPU (Eigen, 2 threads)", "NVIDIA H100 80GB HBM3".
+  virtual std::string name() const = 0;
+  virtual Allocator& allocator() = 0;
+  /// Waits for all queued work.
+  virtual void synchronize() = 0;
+  /// Byte copies; the device side is this backend's memory.
+  virtual void copy_to_host(void* host_dst, const void* device_src, std::size_t bytes) = 0;
+  virtual void copy_from_host(void* device_dst, const void* host_src, std::size_t bytes) = 0;
+  virtual void copy_on_device(void* dst, const void* src, std::size_t bytes) = 0;
+  /// Adds this backend's kernels to `registry`.
+  virtual void register_kernels(KernelRegistry& registry) = 0;
+};
+
+/// The Eigen CPU backend (cpu/cpu_backend.cpp).
+std::unique_ptr<Backend> make_cpu_backend();
+/// The CUDA backend, or nullptr when no GPU is usable at run time or CUDA was not built
+/// (cuda/cuda_backend.cpp, or core/no_cuda.cpp when VARSCOPE_WITH_CUDA is off).
+std::unique_ptr<Backend> make_cuda_backend();
+
+/// The process-wide backends (core/backends.cpp), created on first use.
+Backend& cpu_backend();
+/// nullptr when there is no GPU.
+Backend* cuda_backend();
+/// True when a CUDA device is usable.
+bool cuda_available();
+
+}  // namespace varscope

@@ -1,0 +1,84 @@
+// Graph op builders, named as TF1 names them ("Add", "add" for `a + b`, "MatMul", "Sum").
+//
+// Each builder creates a node in the default graph (the graph of its inputs), validates its
+// inputs and infers its output shape, throwing InvalidArgumentError that names the op and node:
+//   "[Add] node 'tower/Add': incompatible shapes (2, 3) and (4,)".
+// `name` is relative to the current name scope and uniquified; a trailing "/" uses it verbatim.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "varscope/graph.h"
+#include "varscope/variable.h"
+
+namespace varscope {
+
+/// Const: a host value baked into the graph.
+Output constant(const Tensor& value, std::string_view name = "Const");
+/// A scalar Const of `dtype` holding `value`.
+Output constant(double value, DType dtype, std::string_view name = "Const");
+/// Placeholder: a value fed at run time; `shape` may be partial.
+Output placeholder(DType dtype, const Shape& shape = Shape::unknown(), std::string_view name = "Placeholder");
+/// NoOp: does nothing; useful as a target with control inputs.
+Node* no_op(std::string_view name = "NoOp");
+/// A NoOp depending on every input (tf.group).
+Node* group(const std::vector<Node*>& ops, std::string_view name = "group_deps");
+
+Output identity(const Output& x, std::string_view name = "Identity");
+/// Element-wise with NumPy broadcasting; both inputs must have the same dtype.
+Output add(const Output& x, const Output& y, std::string_view name = "Add");
+Output subtract(const Output& x, const Output& y, std::string_view name = "Sub");
+Output multiply(const Output& x, const Output& y, std::string_view name = "Mul");
+Output maximum(const Output& x, const Output& y, std::string_view name = "Maximum");
+/// Sum of same-shaped tensors (tf.add_n).
+Output add_n(const std::vector<Output>& inputs, std::string_view name = "AddN");
+Output abs(const Output& x, std::string_view name = "Abs");
+Output square(const Output& x, std::string_view name = "Square");
+Output cast(const Output& x, DType dtype, std::string_view name = "Cast");
+
+/// Sum / Mean over `axis` (all axes when nullopt; negative axes count from the end).
+Output reduce_sum(const Output& x, std::optional<std::vector<std::int64_t>> axis = std::nullopt,
+                  bool keepdims = false, std::string_view name = "Sum");
+Output reduce_mean(const Output& x, std::optional<std::vector<std::int64_t>> axis = std::nullopt,
+                   bool keepdims = false, std::string_view name = "Mean");
+/// sum(x^2) / 2 as a scalar.
+Output l2_loss(const Output& x, std::string_view name = "L2Loss");
+
+/// A tensor of `shape` filled with the scalar `value` (tf.fill).
+Output fill(const Shape& shape, const Output& value, std::string_view name = "Fill");
+Output zeros(const Shape& shape, DType dtype = DType::kFloat32, std::string_view name = "zeros");
+Output ones(const Shape& shape, DType dtype = DType::kFloat32, std::string_view name = "ones");
+/// ConcatV2 along `axis`.
+Output concat(const std::vector<Output>& values, std::int64_t axis, std::string_view name = "concat");
+/// Slice: `size[i]` = -1 takes the rest of dimension i.
+Output slice(const Output& x, const std::vector<std::int64_t>& begin, const std::vector<std::int64_t>& size,
+             std::string_view name = "Slice");
+Output reshape(const Output& x, const Shape& shape, std::string_view name = "Reshape");
+
+/// Random tensors (Philox; seeds as tf.set_random_seed + op seed). Floating dtypes only.
+Output random_uniform(const Shape& shape, DType dtype = DType::kFloat32, double minval = 0.0, double maxval = 1.0,
+                      std::optional<std::int64_t> seed = std::nullopt, std::string_view name = "random_uniform");
+Output random_normal(const Shape& shape, DType dtype = DType::kFloat32, double mean = 0.0, double stddev = 1.0,
+                     std::optional<std::int64_t> seed = std::nullopt, std::string_view name = "random_normal");
+Output truncated_normal(const Shape& shape, DType dtype = DType::kFloat32, double mean = 0.0, double stddev = 1.0,
+                        std::optional<std::int64_t> seed = std::nullopt,
+                        std::string_view name = "truncated_normal");
+
+/// Assign: writes `value` into `variable`; the output is the new value.
+Output assign(const Variable& variable, const Output& value, bool validate_shape = true,
+              std::string_view name = "Assign");
+
+// Python operators: `a + b` is an op named "add", `a * 2` makes "mul" with a Const "mul/y".
+Output operator+(const Output& x, const Output& y);
+Output operator-(const Output& x, const Output& y);
+Output operator*(const Output& x, const Output& y);
+Output operator+(const Output& x, double y);
+Output operator-(const Output& x, double y);
+Output operator*(const Output& x, double y);
+Output operator+(double x, const Output& y);
+Output operator*(double x, const Output& y);
+
+}  // namespace varscope

@@ -1,0 +1,63 @@
+// Session: runs parts of a graph and holds the values of its variables (tf.Session, TF1).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "varscope/graph.h"
+#include "varscope/memory.h"
+#include "varscope/variable.h"
+
+namespace varscope {
+
+struct SessionOptions {
+  /// Preferred device ("/cpu:0", "/gpu:0"); "" = best available.
+  std::string device;
+};
+
+/// Values fed for placeholders (or any tensor) for one run.
+using FeedDict = std::vector<std::pair<Output, Tensor>>;
+
+struct SessionImpl;
+
+/// Runs a graph. Each Session has its own variable values: a variable must be initialized in a
+/// session (e.g. by running global_variables_initializer()) before it is read there.
+class Session {
+ public:
+  explicit Session(Graph& graph, SessionOptions options = {});
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  /// Computes `fetches` (after running `targets`) and returns their values as host tensors.
+  /// Throws InvalidArgumentError for a feed of the wrong dtype or shape and for an unfed
+  /// placeholder the fetches need (both naming the placeholder), FailedPreconditionError
+  /// "Attempting to use uninitialized value F" for an uninitialized variable, and
+  /// UnimplementedError, before anything runs, for a node with no kernel.
+  std::vector<Tensor> run(const std::vector<Output>& fetches, const FeedDict& feeds = {},
+                          const std::vector<Node*>& targets = {});
+  /// One fetch.
+  Tensor run(const Output& fetch, const FeedDict& feeds = {});
+  /// Runs `targets` only.
+  void run_targets(const std::vector<Node*>& targets, const FeedDict& feeds = {});
+
+  /// Whether `variable` holds a value in this session.
+  bool is_initialized(const Variable& variable) const;
+  /// Memory held on `device` ("/cpu:0") by this process, per category.
+  MemoryStats memory_stats(const std::string& device = "/cpu:0") const;
+  Graph& graph() const;
+
+ private:
+  std::unique_ptr<SessionImpl> impl_;
+};
+
+/// A NoOp "init" running the initializers of every GLOBAL_VARIABLES variable.
+Node* global_variables_initializer(Graph& graph = get_default_graph());
+/// The same for LOCAL_VARIABLES ("init_1" if "init" exists...).
+Node* local_variables_initializer(Graph& graph = get_default_graph());
+/// A NoOp `name` running the initializers of `variables`.
+Node* variables_initializer(const std::vector<Variable>& variables, std::string_view name = "init");
+
+}  // namespace varscope
