@@ -18,11 +18,11 @@ std::string_view device_type_name(DeviceType type);
 /// "/job:worker/replica:0/task:1/device:CPU:0", "GPU:0"); printing is canonical
 /// ("/job:worker/replica:0/task:1/device:CPU:0", "/device:GPU:0").
 struct Device {
-  std::optional<std::string> job;
-  std::optional<int> replica;
-  std::optional<int> task;
-  std::optional<DeviceType> type;
-  std::optional<int> index;
+  std::optional<std::string> job{};
+  std::optional<int> replica{};
+  std::optional<int> task{};
+  std::optional<DeviceType> type{};
+  std::optional<int> index{};
 
   /// Parses a device string; "" gives the empty spec. Throws InvalidArgumentError on malformed text.
   static Device parse(std::string_view spec);

@@ -63,6 +63,12 @@ using AttrMap = std::map<std::string, AttrValue, std::less<>>;
 /// graph; never moves, so Node* and Output stay valid for the graph's lifetime.
 class Node {
  public:
+  /// Only the graph can make the key, so only the graph creates nodes (Graph::create_node).
+  class Key {
+    friend struct GraphImpl;
+    Key() = default;
+  };
+  explicit Node(Key) {}
   Node(const Node&) = delete;
   Node& operator=(const Node&) = delete;
 
@@ -100,7 +106,6 @@ class Node {
 
  private:
   friend struct GraphImpl;
-  Node() = default;
 
   Graph* graph_ = nullptr;
   std::int64_t id_ = 0;
@@ -118,13 +123,13 @@ class Node {
 /// What an op builder asks the graph to create. Op builders fill it; Graph::create_node applies
 /// the thread's name scope, control dependencies, device and colocation scopes.
 struct NodeSpec {
-  std::string op;
+  std::string op{};
   /// Requested name, relative to the current name scope and uniquified; a trailing "/" means
   /// "use verbatim" (TF). Empty means the op type.
-  std::string name;
-  std::vector<Output> inputs;
-  std::vector<Node*> control_inputs;
-  AttrMap attrs;
+  std::string name{};
+  std::vector<Output> inputs{};
+  std::vector<Node*> control_inputs{};
+  AttrMap attrs{};
 };
 
 /// A function choosing a node's device at creation (TF device functions): returns a device string.

@@ -77,7 +77,7 @@ Initializer constant_initializer(const Tensor& values);
 struct RandomUniformOptions {
   double minval = 0.0;
   double maxval = 1.0;
-  std::optional<std::int64_t> seed;
+  std::optional<std::int64_t> seed{};
 };
 /// tf.random_uniform_initializer: uniform in [minval, maxval).
 Initializer random_uniform_initializer(RandomUniformOptions options = {});
@@ -85,7 +85,7 @@ Initializer random_uniform_initializer(RandomUniformOptions options = {});
 struct RandomNormalOptions {
   double mean = 0.0;
   double stddev = 1.0;
-  std::optional<std::int64_t> seed;
+  std::optional<std::int64_t> seed{};
 };
 /// tf.random_normal_initializer.
 Initializer random_normal_initializer(RandomNormalOptions options = {});
@@ -99,7 +99,7 @@ struct VarianceScalingOptions {
   double scale = 1.0;
   FanMode mode = FanMode::kFanIn;
   Distribution distribution = Distribution::kTruncatedNormal;
-  std::optional<std::int64_t> seed;
+  std::optional<std::int64_t> seed{};
 };
 /// tf.variance_scaling_initializer. Fans come from the full shape (the whole variable for a shard):
 /// rank 0 -> (1, 1); rank 1 -> (n, n); rank 2 -> (d0, d1); rank >= 3 -> receptive field times

@@ -14,7 +14,7 @@ namespace varscope {
 
 struct SessionOptions {
   /// Preferred device ("/cpu:0", "/gpu:0"); "" = best available.
-  std::string device;
+  std::string device{};
 };
 
 /// Values fed for placeholders (or any tensor) for one run.

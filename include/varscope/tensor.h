@@ -45,7 +45,7 @@ class Tensor {
   }
   /// A tensor over an existing buffer (used by backends and kernels).
   Tensor(DType dtype, Shape shape, std::shared_ptr<TensorBuffer> buffer);
-  /// An uninitialized tensor from `allocator` (see core/backend.h) on `device`.
+  /// The storage behind this tensor (null when undefined), shared by its copies and reshapes.
   const std::shared_ptr<TensorBuffer>& buffer() const { return buffer_; }
 
   /// A host tensor filled with `value` converted to `dtype`.

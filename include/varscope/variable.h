@@ -19,8 +19,8 @@ struct PartitionedVariableData;
 
 /// Where a shard sits in its full variable (TF's _PartitionInfo): handed to initializers of shards.
 struct PartitionInfo {
-  std::vector<std::int64_t> full_shape;
-  std::vector<std::int64_t> var_offset;
+  std::vector<std::int64_t> full_shape{};
+  std::vector<std::int64_t> var_offset{};
 
   /// Throws ValueError when the lengths differ or an offset is outside [0, full_shape[i]).
   PartitionInfo(std::vector<std::int64_t> full_shape, std::vector<std::int64_t> var_offset);
@@ -33,10 +33,10 @@ struct PartitionInfo {
 
 /// Where a shard's values go when saved under its full name (TF's Variable.SaveSliceInfo).
 struct SaveSliceInfo {
-  std::string full_name;
-  std::vector<std::int64_t> full_shape;
-  std::vector<std::int64_t> var_offset;
-  std::vector<std::int64_t> var_shape;
+  std::string full_name{};
+  std::vector<std::int64_t> full_shape{};
+  std::vector<std::int64_t> var_offset{};
+  std::vector<std::int64_t> var_shape{};
 };
 
 /// Options of the Variable constructor, in tf.Variable's keyword order.
@@ -44,15 +44,15 @@ struct VariableOptions {
   /// Default: the current collections of a trainable global variable.
   bool trainable = true;
   /// Default {GLOBAL_VARIABLES}; TRAINABLE_VARIABLES is added when trainable.
-  std::optional<std::vector<std::string>> collections;
+  std::optional<std::vector<std::string>> collections{};
   bool validate_shape = true;
   /// Device for reads; "" or unset = colocated with the variable.
-  std::string caching_device;
+  std::string caching_device{};
   /// Name, relative to the current name scope and uniquified; default "Variable".
-  std::string name;
+  std::string name{};
   /// Converts the initial value to this dtype when set (and checks it is a compatible value).
-  std::optional<DType> dtype;
-  Constraint constraint;
+  std::optional<DType> dtype{};
+  Constraint constraint{};
 };
 
 /// A variable in a graph: a VariableV2 node "F", its initializing Assign "F/Assign" and read

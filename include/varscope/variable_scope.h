@@ -63,7 +63,7 @@ class Reuse {
     requires(!std::same_as<T, bool>)
   Reuse(T) = delete;
   static constexpr Reuse auto_reuse() {
-    Reuse r;
+    Reuse r{};
     r.mode_ = Mode::kAuto;
     return r;
   }
@@ -91,8 +91,8 @@ enum class Aggregation { kNone, kSum, kMean, kOnlyFirstReplica };
 /// A caching device: a device string ("" = no caching, overriding an inherited one) or a device
 /// function of the read op.
 struct CachingDevice {
-  std::string device;
-  DeviceFunction function;
+  std::string device{};
+  DeviceFunction function{};
 
   CachingDevice(const char* d) : device(d) {}
   CachingDevice(std::string d) : device(std::move(d)) {}
@@ -110,20 +110,20 @@ using CustomGetter = std::function<GetVariableResult(const Getter& getter, const
 
 /// The arguments a custom getter receives (TF passes them as keywords). `name` is the full name.
 struct GetterArgs {
-  std::string name;
+  std::string name{};
   Shape shape = Shape::unknown();
   DType dtype = DType::kFloat32;
-  Initializer initializer;
-  Regularizer regularizer;
-  Reuse reuse;
+  Initializer initializer{};
+  Regularizer regularizer{};
+  Reuse reuse{};
   bool trainable = true;
-  std::optional<std::vector<std::string>> collections;
-  std::optional<CachingDevice> caching_device;
-  Partitioner partitioner;
+  std::optional<std::vector<std::string>> collections{};
+  std::optional<CachingDevice> caching_device{};
+  Partitioner partitioner{};
   bool validate_shape = true;
   Synchronization synchronization = Synchronization::kAuto;
   Aggregation aggregation = Aggregation::kNone;
-  Constraint constraint;
+  Constraint constraint{};
   std::source_location location = std::source_location::current();
 };
 
@@ -209,18 +209,18 @@ class VariableScopeRef {
 /// Unset fields inherit from the enclosing scope (or, on re-entry, from the captured scope).
 struct VariableScopeOptions {
   /// Used when the scope is opened without a name: uniquified ("dense", "dense_1") per thread.
-  std::string default_name;
-  Initializer initializer;
-  Regularizer regularizer;
-  std::optional<CachingDevice> caching_device;
-  Partitioner partitioner;
+  std::string default_name{};
+  Initializer initializer{};
+  Regularizer regularizer{};
+  std::optional<CachingDevice> caching_device{};
+  Partitioner partitioner{};
   /// Chained on top of the inherited getter: it runs first, its `getter` is the outer one.
-  CustomGetter custom_getter;
+  CustomGetter custom_getter{};
   /// false inherits; true and AUTO_REUSE set it (see Note [Reuse inheritance]).
-  Reuse reuse;
-  std::optional<DType> dtype;
+  Reuse reuse{};
+  std::optional<DType> dtype{};
   /// Applies only to get_variable calls directly in this scope (not inherited; TF).
-  Constraint constraint;
+  Constraint constraint{};
   /// Open a name scope as well (TF's auxiliary_name_scope).
   bool auxiliary_name_scope = true;
 };
@@ -270,18 +270,18 @@ VariableScopeRef get_variable_scope();
 
 /// Options of get_variable, in TF's keyword order. Unset fields take the scope's value.
 struct GetVariableOptions {
-  std::optional<DType> dtype;
-  Initializer initializer;
-  Regularizer regularizer;
+  std::optional<DType> dtype{};
+  Initializer initializer{};
+  Regularizer regularizer{};
   /// Default true (false for Synchronization::kOnRead).
-  std::optional<bool> trainable;
+  std::optional<bool> trainable{};
   /// Default {GLOBAL_VARIABLES}; TRAINABLE_VARIABLES is appended when trainable. {} = none.
-  std::optional<std::vector<std::string>> collections;
-  std::optional<CachingDevice> caching_device;
-  Partitioner partitioner;
+  std::optional<std::vector<std::string>> collections{};
+  std::optional<CachingDevice> caching_device{};
+  Partitioner partitioner{};
   bool validate_shape = true;
-  CustomGetter custom_getter;
-  Constraint constraint;
+  CustomGetter custom_getter{};
+  Constraint constraint{};
   Synchronization synchronization = Synchronization::kAuto;
   Aggregation aggregation = Aggregation::kNone;
 };

@@ -34,9 +34,6 @@ class VariableStore {
   std::size_t size() const;
 
  private:
-  GetVariableResult get_single(const GetterArgs& args, std::optional<Reuse> reuse);
-  GetVariableResult get_partitioned(const GetterArgs& args, std::optional<Reuse> reuse);
-
   Graph& graph_;
 };
 
