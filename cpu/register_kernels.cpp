@@ -1,0 +1,17 @@
+// The one explicit list of CPU kernels: each line adds one file's (op, dtype) -> kernel table
+// (grep "registry.add" under cpu/kernels/ for the full list of what the CPU supports).
+#include "cpu/register_kernels.h"
+
+#include "cpu/kernels/kernel_util.h"
+
+namespace varscope {
+
+void register_cpu_kernels(KernelRegistry& registry) {
+  cpu::register_array_kernels(registry);      // Const Placeholder Identity NoOp Fill ConcatV2 Slice Reshape Cast
+  cpu::register_math_kernels(registry);       // Add Sub Mul Maximum AddN Abs Square
+  cpu::register_reduction_kernels(registry);  // Sum Mean L2Loss
+  cpu::register_random_kernels(registry);     // RandomUniform RandomStandardNormal TruncatedNormal
+  cpu::register_state_kernels(registry);      // VariableV2 Assign
+}
+
+}  // namespace varscope
