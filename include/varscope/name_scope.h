@@ -23,7 +23,7 @@ class [[nodiscard]] NameScope {
   /// A relative, uniquified scope; "" resets to the root; a trailing "/" re-enters absolutely.
   [[nodiscard]] explicit NameScope(std::string_view name);
   /// tf.name_scope(name, default_name): uses `default_name` when `name` is nullopt.
-  /// Throws ValueError when both are missing.
+  /// With nullopt and an empty default_name it resets to the root, as tf.name_scope(None) does.
   [[nodiscard]] NameScope(std::optional<std::string_view> name, std::string_view default_name);
   ~NameScope();
   NameScope(const NameScope&) = delete;
