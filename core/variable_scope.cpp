@@ -302,17 +302,8 @@ GetterArgs resolve_arguments(const VariableScopeData& scope, std::string_view na
   args.validate_shape = options.validate_shape;
   args.synchronization = options.synchronization;
   args.aggregation = options.aggregation;
-  // TF's _get_trainable_value.
-  if (options.synchronization == Synchronization::kOnRead) {
-    if (options.trainable.value_or(false)) {
-      throw ValueError(
-          "Synchronization value can be set to VariableSynchronization.ON_READ only for non-trainable variables. "
-          "You have specified trainable=True and synchronization=VariableSynchronization.ON_READ.");
-    }
-    args.trainable = false;
-  } else {
-    args.trainable = options.trainable.value_or(true);
-  }
+  // ON_READ variables are not trainable unless asked to be (TF 2.x accepts trainable=True with it).
+  args.trainable = options.trainable.value_or(options.synchronization != Synchronization::kOnRead);
   args.location = location;
   return args;
 }
