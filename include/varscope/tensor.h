@@ -25,7 +25,8 @@ class Tensor {
  public:
   /// An undefined tensor (defined() is false).
   Tensor() = default;
-  /// An uninitialized host tensor of this dtype and (fully defined) shape.
+  /// An uninitialized host tensor of this dtype and (fully defined) shape. Throws
+  /// InvalidArgumentError for DType::kInvalid or a shape that is not fully defined.
   Tensor(DType dtype, Shape shape);
 
   /// A scalar holding `value` (dtype from T: 4 -> int32, 0.5f -> float32, 0.5 -> float64).
@@ -43,7 +44,8 @@ class Tensor {
   static Tensor from_vector(const std::vector<T>& values) {
     return from_vector(values, Shape{static_cast<std::int64_t>(values.size())});
   }
-  /// A tensor over an existing buffer (used by backends and kernels).
+  /// A tensor over an existing buffer (used by backends and kernels). Throws InvalidArgumentError
+  /// when the buffer is null or smaller than the shape needs.
   Tensor(DType dtype, Shape shape, std::shared_ptr<TensorBuffer> buffer);
   /// The storage behind this tensor (null when undefined), shared by its copies and reshapes.
   const std::shared_ptr<TensorBuffer>& buffer() const { return buffer_; }
@@ -86,11 +88,14 @@ class Tensor {
     return std::vector<T>(p, p + c.num_elements());
   }
 
-  /// A host copy converted to `dtype` (shares storage when the dtype already matches).
+  /// A host copy converted to `dtype` (shares storage when the dtype already matches and the tensor
+  /// is on the host). Conversions are TF's Cast: 16-bit floats round to nearest even; x != 0 gives
+  /// true; floats to integers truncate (NaN gives 0); complex to real keeps the real part.
   Tensor cast(DType dtype) const;
-  /// A deep copy.
+  /// A deep copy on the same device.
   Tensor clone() const;
-  /// The same storage seen with another shape of equal element count.
+  /// The same storage seen with another shape of equal element count; throws InvalidArgumentError
+  /// otherwise ("Cannot reshape a tensor with 6 elements to shape [4] (4 elements)").
   Tensor reshaped(Shape shape) const;
   /// True when both tensors use the same buffer.
   bool shares_buffer_with(const Tensor& other) const { return buffer_ && buffer_ == other.buffer_; }

@@ -1,0 +1,116 @@
+#include "core/kernel.h"
+
+#include <algorithm>
+
+#include "core/tensor_buffer.h"
+#include "varscope/error.h"
+
+namespace varscope {
+namespace {
+
+// Ops whose output is the variable's new value: their outputs are accounted as variable memory
+// (until the memory planner gives variables a pool of their own).
+bool writes_variable(const std::string& op) {
+  return op == "Assign" || op == "AssignAdd" || op == "AssignSub";
+}
+
+std::string kernel_key(std::string_view op, DType dtype) {
+  return std::string(op) + " (" +
+         (dtype == DType::kInvalid ? std::string("any") : std::string(dtype_name(dtype))) + ")";
+}
+
+}  // namespace
+
+Tensor VariableValues::get(const Node* variable) const {
+  std::lock_guard lock(mutex_);
+  auto it = values_.find(variable);
+  return it == values_.end() ? Tensor() : it->second;
+}
+
+void VariableValues::set(const Node* variable, Tensor value) {
+  std::lock_guard lock(mutex_);
+  values_[variable] = std::move(value);
+}
+
+bool VariableValues::contains(const Node* variable) const {
+  std::lock_guard lock(mutex_);
+  return values_.contains(variable);
+}
+
+Tensor& KernelContext::allocate_output(int i, const Shape& shape) {
+  if (i < 0 || i >= node_.num_outputs()) {
+    fail("allocate_output(" + std::to_string(i) + "): the node has " +
+         std::to_string(node_.num_outputs()) + " outputs");
+  }
+  if (!shape.is_fully_defined()) {
+    fail("allocate_output(" + std::to_string(i) + "): shape " + shape.to_string() +
+         " is not fully defined");
+  }
+  const DType dtype = node_.output_dtype(i);
+  const auto bytes = static_cast<std::size_t>(shape.num_elements()) * dtype_size(dtype);
+  const MemoryCategory category =
+      writes_variable(node_.op()) ? MemoryCategory::kVariable : MemoryCategory::kActivation;
+  auto buffer = std::make_shared<TensorBuffer>(backend_.allocator(), bytes, category,
+                                               Device{{}, {}, {}, backend_.device_type(), 0});
+  Tensor& out = outputs_.at(static_cast<std::size_t>(i));
+  out = Tensor(dtype, shape, std::move(buffer));
+  return out;
+}
+
+void KernelContext::fail(const std::string& message) const {
+  throw InvalidArgumentError("[" + node_.op() + "] node '" + node_.name() + "': " + message);
+}
+
+void KernelRegistry::add(std::string_view op, DeviceType device, DType dtype, KernelFn fn) {
+  if (!fn)
+    throw InternalError("null kernel for " + kernel_key(op, dtype) + " on " +
+                        std::string(device_type_name(device)));
+  auto [it, inserted] = kernels_.emplace(std::make_tuple(std::string(op), device, dtype), fn);
+  if (!inserted) {
+    throw InternalError("kernel " + kernel_key(op, dtype) + " on " +
+                        std::string(device_type_name(device)) + " is registered twice");
+  }
+}
+
+KernelFn KernelRegistry::find(std::string_view op, DeviceType device, DType dtype) const {
+  const std::string name(op);
+  if (auto it = kernels_.find(std::make_tuple(name, device, dtype)); it != kernels_.end())
+    return it->second;
+  if (auto it = kernels_.find(std::make_tuple(name, device, DType::kInvalid));
+      it != kernels_.end()) {
+    return it->second;
+  }
+  return nullptr;
+}
+
+std::vector<std::string> KernelRegistry::list(DeviceType device) const {
+  std::vector<std::string> out;
+  for (const auto& [key, fn] : kernels_) {
+    if (std::get<1>(key) == device) out.push_back(kernel_key(std::get<0>(key), std::get<2>(key)));
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+DType kernel_dtype(const Node& node) {
+  for (std::string_view attr : {"T", "dtype"}) {
+    if (!node.has_attr(attr)) continue;
+    if (const DType* d = std::get_if<DType>(&node.attr(attr))) return *d;
+  }
+  if (node.num_outputs() > 0) return node.output_dtype(0);
+  if (!node.inputs().empty()) return node.inputs().front().dtype();
+  return DType::kInvalid;
+}
+
+const KernelRegistry& kernel_registry() {
+  // A function-local static: built exactly once, even with concurrent first calls.
+  static const KernelRegistry registry = [] {
+    KernelRegistry r;
+    cpu_backend().register_kernels(r);
+    if (Backend* gpu = cuda_backend()) gpu->register_kernels(r);
+    return r;
+  }();
+  return registry;
+}
+
+}  // namespace varscope
