@@ -83,4 +83,16 @@ void register_reduction_kernels(KernelRegistry& registry);
 void register_random_kernels(KernelRegistry& registry);
 void register_state_kernels(KernelRegistry& registry);
 
+/// Calls `register_for(T{}, dtype)` for every dtype the math kernels support (float16 through int64),
+/// so kernel files list their ops once and the dtype list lives here.
+template <class Fn>
+void for_each_math_dtype(Fn&& register_for) {
+  register_for(float{}, DType::kFloat32);
+  register_for(double{}, DType::kFloat64);
+  register_for(Eigen::half{}, DType::kFloat16);
+  register_for(Eigen::bfloat16{}, DType::kBFloat16);
+  register_for(std::int32_t{}, DType::kInt32);
+  register_for(std::int64_t{}, DType::kInt64);
+}
+
 }  // namespace varscope::cpu

@@ -160,12 +160,7 @@ void register_for(KernelRegistry& registry, DType dtype) {
 }  // namespace
 
 void register_math_kernels(KernelRegistry& registry) {
-  register_for<float>(registry, DType::kFloat32);
-  register_for<double>(registry, DType::kFloat64);
-  register_for<Eigen::half>(registry, DType::kFloat16);
-  register_for<Eigen::bfloat16>(registry, DType::kBFloat16);
-  register_for<std::int32_t>(registry, DType::kInt32);
-  register_for<std::int64_t>(registry, DType::kInt64);
+  for_each_math_dtype([&](auto tag, DType dtype) { register_for<decltype(tag)>(registry, dtype); });
 }
 
 }  // namespace varscope::cpu
