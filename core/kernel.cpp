@@ -57,6 +57,14 @@ Tensor& KernelContext::allocate_output(int i, const Shape& shape) {
   return out;
 }
 
+Tensor KernelContext::allocate_temp(DType dtype, const Shape& shape) {
+  if (!shape.is_fully_defined()) fail("allocate_temp: shape " + shape.to_string() + " is not fully defined");
+  const auto bytes = static_cast<std::size_t>(shape.num_elements()) * dtype_size(dtype);
+  auto buffer = std::make_shared<TensorBuffer>(backend_.allocator(), bytes, MemoryCategory::kWorkspace,
+                                               Device{{}, {}, {}, backend_.device_type(), 0});
+  return Tensor(dtype, shape, std::move(buffer));
+}
+
 void KernelContext::fail(const std::string& message) const {
   throw InvalidArgumentError("[" + node_.op() + "] node '" + node_.name() + "': " + message);
 }

@@ -40,6 +40,9 @@ class KernelContext {
   const Tensor& input(int i) const { return inputs_.at(static_cast<std::size_t>(i)); }
   /// A new output tensor of the node's output dtype `i` and the given shape.
   Tensor& allocate_output(int i, const Shape& shape);
+  /// Scratch memory for the kernel's own use (im2col buffers...), freed when the tensor goes;
+  /// accounted as Workspace.
+  Tensor allocate_temp(DType dtype, const Shape& shape);
   void set_output(int i, Tensor value) { outputs_.at(static_cast<std::size_t>(i)) = std::move(value); }
   std::vector<Tensor>& outputs() { return outputs_; }
   Backend& backend() const { return backend_; }

@@ -86,5 +86,7 @@ void register_array_ops(OpRegistry& registry);
 void register_math_ops(OpRegistry& registry);
 void register_random_ops(OpRegistry& registry);
 void register_state_ops(OpRegistry& registry);
+void register_nn_ops(OpRegistry& registry);
+void register_training_ops(OpRegistry& registry);
 
 }  // namespace varscope

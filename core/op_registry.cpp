@@ -15,6 +15,8 @@ const OpRegistry& OpRegistry::global() {
     register_math_ops(r);
     register_random_ops(r);
     register_state_ops(r);
+    register_nn_ops(r);
+    register_training_ops(r);
     return r;
   }();
   return registry;

@@ -12,6 +12,8 @@ void register_cpu_kernels(KernelRegistry& registry) {
   cpu::register_reduction_kernels(registry);  // Sum Mean L2Loss
   cpu::register_random_kernels(registry);     // RandomUniform RandomStandardNormal TruncatedNormal
   cpu::register_state_kernels(registry);      // VariableV2 Assign
+  cpu::register_nn_kernels(registry);         // Conv2D(+backprops) BiasAdd MaxPool AvgPool activations softmax
+  cpu::register_training_kernels(registry);   // ApplyGradientDescent ApplyMomentum ApplyAdam
 }
 
 }  // namespace varscope

@@ -33,17 +33,17 @@ void infer_identity(InferenceContext& ctx) {
 
 void infer_no_op(InferenceContext& ctx) { ctx.expect_num_inputs(0); }
 
-// Output shape of a shape vector held in input i: the Const's values, else its known length.
-Shape shape_from_input(InferenceContext& ctx, int i, std::string_view what) {
-  if (auto dims = constant_ints(ctx, i)) {
-    for (std::int64_t d : *dims) {
-      if (d < 0) ctx.fail(std::string(what) + " must be non-negative, got " + list_to_string(*dims));
-    }
-    return Shape(*dims);
+void infer_shape(InferenceContext& ctx) {
+  ctx.expect_num_inputs(1);
+  const DType out_type = attr_or(ctx, "out_type", DType::kInt32);
+  if (out_type != DType::kInt32 && out_type != DType::kInt64) {
+    ctx.fail("out_type must be int32 or int64, got " + std::string(dtype_name(out_type)));
   }
-  std::int64_t n = vector_length(ctx, i);
-  return unknown_dims(n < 0 ? -1 : static_cast<int>(n));
+  check_dtype_attr(ctx, "T", ctx.input_dtype(0));
+  const Shape& in = ctx.input_shape(0);
+  ctx.add_output(out_type, in.has_known_rank() ? Shape{in.rank()} : Shape{Shape::kUnknownDim});
 }
+
 
 void infer_fill(InferenceContext& ctx) {
   ctx.expect_num_inputs(2);
@@ -237,8 +237,10 @@ void register_array_ops(OpRegistry& registry) {
   registry.add({.name = "Const", .infer = infer_const});
   registry.add({.name = "Placeholder", .infer = infer_placeholder});
   registry.add({.name = "Identity", .infer = infer_identity});
+  registry.add({.name = "StopGradient", .infer = infer_identity});
   registry.add({.name = "NoOp", .infer = infer_no_op, .is_stateful = true});
   registry.add({.name = "Fill", .infer = infer_fill});
+  registry.add({.name = "Shape", .infer = infer_shape});
   registry.add({.name = "ConcatV2", .infer = infer_concat});
   registry.add({.name = "Slice", .infer = infer_slice});
   registry.add({.name = "Reshape", .infer = infer_reshape});

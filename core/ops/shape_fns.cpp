@@ -89,4 +89,21 @@ std::int64_t vector_length(const InferenceContext& ctx, int i) {
   return s.dim(0);
 }
 
+Shape shape_from_input(const InferenceContext& ctx, int i, std::string_view what) {
+  if (auto dims = constant_ints(ctx, i)) {
+    for (std::int64_t d : *dims) {
+      if (d < 0) ctx.fail(std::string(what) + " must be non-negative, got " + list_to_string(*dims));
+    }
+    return Shape(*dims);
+  }
+  // A Shape op's value is as known as its input's static shape (TF's constant_value_as_shape).
+  const Output& in = ctx.input(i);
+  if (in.node != nullptr && in.node->op() == "Shape" && in.node->inputs().size() == 1) {
+    const Shape& source = in.node->inputs()[0].shape();
+    if (source.has_known_rank()) return source;
+  }
+  std::int64_t n = vector_length(ctx, i);
+  return unknown_dims(n < 0 ? -1 : static_cast<int>(n));
+}
+
 }  // namespace varscope::shape_fns

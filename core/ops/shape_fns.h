@@ -43,4 +43,9 @@ Shape unknown_dims(int rank);
 /// The length of a 1-D input (e.g. a shape vector) when statically known, else -1.
 std::int64_t vector_length(const InferenceContext& ctx, int i);
 
+/// The shape held by the int vector input i: a Const's values, the static shape behind a Shape op,
+/// else unknown dims of the vector's known length (unknown rank when that is unknown too).
+/// Negative constant dims fail, naming `what`.
+Shape shape_from_input(const InferenceContext& ctx, int i, std::string_view what);
+
 }  // namespace varscope::shape_fns

@@ -27,6 +27,18 @@ void identity_kernel(KernelContext& ctx) { ctx.set_output(0, ctx.input(0)); }  /
 
 void no_op_kernel(KernelContext&) {}
 
+void shape_kernel(KernelContext& ctx) {
+  const Shape& in = ctx.input(0).shape();
+  Tensor& out = ctx.allocate_output(0, Shape{in.rank()});
+  for (int d = 0; d < in.rank(); ++d) {
+    if (out.dtype() == DType::kInt32) {
+      elements<std::int32_t>(out)[d] = static_cast<std::int32_t>(in.dim(d));
+    } else {
+      elements<std::int64_t>(out)[d] = in.dim(d);
+    }
+  }
+}
+
 // Writes `count` copies of the `size`-byte element at `value` to `dst`.
 void fill_bytes(void* dst, const void* value, std::size_t size, std::int64_t count) {
   auto fill_as = [&](auto tag) {
@@ -203,8 +215,10 @@ void register_array_kernels(KernelRegistry& registry) {
   registry.add("Const", DeviceType::kCPU, DType::kInvalid, const_kernel);
   registry.add("Placeholder", DeviceType::kCPU, DType::kInvalid, placeholder_kernel);
   registry.add("Identity", DeviceType::kCPU, DType::kInvalid, identity_kernel);
+  registry.add("StopGradient", DeviceType::kCPU, DType::kInvalid, identity_kernel);
   registry.add("NoOp", DeviceType::kCPU, DType::kInvalid, no_op_kernel);
   registry.add("Fill", DeviceType::kCPU, DType::kInvalid, fill_kernel);
+  registry.add("Shape", DeviceType::kCPU, DType::kInvalid, shape_kernel);
   registry.add("ConcatV2", DeviceType::kCPU, DType::kInvalid, concat_kernel);
   registry.add("Slice", DeviceType::kCPU, DType::kInvalid, slice_kernel);
   registry.add("Reshape", DeviceType::kCPU, DType::kInvalid, reshape_kernel);

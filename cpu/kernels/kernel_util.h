@@ -82,6 +82,8 @@ void register_math_kernels(KernelRegistry& registry);
 void register_reduction_kernels(KernelRegistry& registry);
 void register_random_kernels(KernelRegistry& registry);
 void register_state_kernels(KernelRegistry& registry);
+void register_nn_kernels(KernelRegistry& registry);
+void register_training_kernels(KernelRegistry& registry);
 
 /// Calls `register_for(T{}, dtype)` for every dtype the math kernels support (float16 through int64),
 /// so kernel files list their ops once and the dtype list lives here.

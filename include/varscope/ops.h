@@ -71,6 +71,50 @@ Output truncated_normal(const Shape& shape, DType dtype = DType::kFloat32, doubl
 Output assign(const Variable& variable, const Output& value, bool validate_shape = true,
               std::string_view name = "Assign");
 
+// ---- Math and array ops for training (issue 3) ----
+
+/// x / y with broadcasting (TF's RealDiv; `a / b` makes "truediv"). Floating dtypes.
+Output divide(const Output& x, const Output& y, std::string_view name = "RealDiv");
+Output negative(const Output& x, std::string_view name = "Neg");
+Output sqrt(const Output& x, std::string_view name = "Sqrt");
+/// Element-wise comparisons with broadcasting; bool output.
+Output equal(const Output& x, const Output& y, std::string_view name = "Equal");
+Output greater_equal(const Output& x, const Output& y, std::string_view name = "GreaterEqual");
+/// Max over `axis` (all axes when nullopt).
+Output reduce_max(const Output& x, std::optional<std::vector<std::int64_t>> axis = std::nullopt,
+                  bool keepdims = false, std::string_view name = "Max");
+/// ArgMax along `axis`; int64 output (TF's output_type default).
+Output argmax(const Output& x, std::int64_t axis, std::string_view name = "ArgMax");
+/// MatMul of rank-2 tensors, optionally transposing either operand.
+Output matmul(const Output& a, const Output& b, bool transpose_a = false, bool transpose_b = false,
+              std::string_view name = "MatMul");
+/// Transpose by the permutation `perm` (an int32 Const "Transpose/perm").
+Output transpose(const Output& x, const std::vector<std::int64_t>& perm, std::string_view name = "transpose");
+/// Transpose with a computed permutation (an int32 vector).
+Output transpose(const Output& x, const Output& perm, std::string_view name = "transpose");
+/// The run-time shape of x as an int32 vector (tf.shape).
+Output shape(const Output& x, DType out_type = DType::kInt32, std::string_view name = "Shape");
+/// Reshape to a computed shape (an int32/int64 vector; one entry may be -1).
+Output reshape(const Output& x, const Output& shape, std::string_view name = "Reshape");
+/// Fill with a computed shape.
+Output fill(const Output& dims, const Output& value, std::string_view name = "Fill");
+/// tf.zeros_like / tf.ones_like (ops ZerosLike / OnesLike).
+Output zeros_like(const Output& x, std::string_view name = "zeros_like");
+Output ones_like(const Output& x, std::string_view name = "ones_like");
+/// BroadcastGradientArgs(s0, s1) -> (r0, r1): the axes to sum a broadcast gradient over so it
+/// matches shape s0 (r0) and s1 (r1). Returns both outputs.
+std::vector<Output> broadcast_gradient_args(const Output& s0, const Output& s1,
+                                            std::string_view name = "BroadcastGradientArgs");
+/// Sum with computed axes (an int32 vector).
+Output reduce_sum(const Output& x, const Output& axis, bool keepdims = false, std::string_view name = "Sum");
+/// Uniform random values of a computed shape (int32 vector), [minval, maxval).
+Output random_uniform(const Output& shape, DType dtype = DType::kFloat32, double minval = 0.0, double maxval = 1.0,
+                      std::optional<std::int64_t> seed = std::nullopt, std::string_view name = "random_uniform");
+
+/// AssignAdd / AssignSub: variable += value / -= value in place; the output is the new value.
+Output assign_add(const Variable& variable, const Output& value, std::string_view name = "AssignAdd");
+Output assign_sub(const Variable& variable, const Output& value, std::string_view name = "AssignSub");
+
 // Python operators: `a + b` is an op named "add", `a * 2` makes "mul" with a Const "mul/y".
 Output operator+(const Output& x, const Output& y);
 Output operator-(const Output& x, const Output& y);
@@ -80,5 +124,9 @@ Output operator-(const Output& x, double y);
 Output operator*(const Output& x, double y);
 Output operator+(double x, const Output& y);
 Output operator*(double x, const Output& y);
+/// `a / b` makes "truediv" (RealDiv); `-a` makes "Neg".
+Output operator/(const Output& x, const Output& y);
+Output operator/(const Output& x, double y);
+Output operator-(const Output& x);
 
 }  // namespace varscope
