@@ -14,6 +14,7 @@
 
 #include "varscope/collections.h"
 #include "varscope/graph.h"
+#include "varscope/memory.h"
 #include "varscope/variable.h"
 #include "varscope/variable_store.h"
 
@@ -78,6 +79,8 @@ struct GraphImpl {
   std::unordered_map<std::string, PartitionedVariable> store_partitioned{};
   /// Variables made with the Variable constructor (kept alive with the graph).
   std::vector<Variable> standalone_variables{};
+  /// What a variable's memory is accounted as, when not Variable (optimizer slots).
+  std::unordered_map<const Node*, MemoryCategory> variable_categories{};
   std::unique_ptr<VariableStore> store{};
 };
 
