@@ -22,6 +22,14 @@ class Allocator {
   /// Returns memory from allocate() with the same size and category.
   virtual void deallocate(void* ptr, std::size_t bytes, MemoryCategory category) noexcept = 0;
   virtual MemoryStats stats() const = 0;
+
+  // Sub-allocation (the session's activation arena): a block taken with reserve() counts as
+  // reserved only; the arena reports what it hands out of it per category through account().
+  /// At least `bytes` bytes, 64-byte aligned, counted in `reserved`. Throws OutOfMemoryError.
+  virtual void* reserve(std::size_t bytes, std::string_view what = {}) = 0;
+  virtual void unreserve(void* ptr, std::size_t bytes) noexcept = 0;
+  /// `bytes` of reserved memory put to use for `category` (negative: given back).
+  virtual void account(MemoryCategory category, std::int64_t bytes) noexcept = 0;
 };
 
 class Backend {

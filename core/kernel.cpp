@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/tensor_buffer.h"
+#include "core/variable_memory.h"
 #include "varscope/error.h"
 
 namespace varscope {
@@ -48,9 +49,10 @@ Tensor& KernelContext::allocate_output(int i, const Shape& shape) {
   }
   const DType dtype = node_.output_dtype(i);
   const auto bytes = static_cast<std::size_t>(shape.num_elements()) * dtype_size(dtype);
-  const MemoryCategory category =
-      writes_variable(node_.op()) ? MemoryCategory::kVariable : MemoryCategory::kActivation;
-  auto buffer = std::make_shared<TensorBuffer>(backend_.allocator(), bytes, category,
+  // A variable's new value lives as long as the variable: the persistent pool, not the arena.
+  const bool persistent = writes_variable(node_.op()) && !node_.inputs().empty();
+  const MemoryCategory category = persistent ? variable_memory_category(*node_.inputs()[0].node) : output_category_;
+  auto buffer = std::make_shared<TensorBuffer>(persistent ? backend_.allocator() : activations_, bytes, category,
                                                Device{{}, {}, {}, backend_.device_type(), 0});
   Tensor& out = outputs_.at(static_cast<std::size_t>(i));
   out = Tensor(dtype, shape, std::move(buffer));
@@ -60,7 +62,7 @@ Tensor& KernelContext::allocate_output(int i, const Shape& shape) {
 Tensor KernelContext::allocate_temp(DType dtype, const Shape& shape) {
   if (!shape.is_fully_defined()) fail("allocate_temp: shape " + shape.to_string() + " is not fully defined");
   const auto bytes = static_cast<std::size_t>(shape.num_elements()) * dtype_size(dtype);
-  auto buffer = std::make_shared<TensorBuffer>(backend_.allocator(), bytes, MemoryCategory::kWorkspace,
+  auto buffer = std::make_shared<TensorBuffer>(activations_, bytes, MemoryCategory::kWorkspace,
                                                Device{{}, {}, {}, backend_.device_type(), 0});
   return Tensor(dtype, shape, std::move(buffer));
 }

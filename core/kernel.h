@@ -31,9 +31,13 @@ class VariableValues {
 /// session's variables. A kernel sets every output.
 class KernelContext {
  public:
-  KernelContext(const Node& node, std::vector<Tensor> inputs, Backend& backend, VariableValues& variables)
+  /// Outputs and temporaries come from `activations` (the run's arena; the backend's allocator when
+  /// null), outputs accounted as `output_category`.
+  KernelContext(const Node& node, std::vector<Tensor> inputs, Backend& backend, VariableValues& variables,
+                Allocator* activations = nullptr, MemoryCategory output_category = MemoryCategory::kActivation)
       : node_(node), inputs_(std::move(inputs)), outputs_(static_cast<std::size_t>(node.num_outputs())),
-        backend_(backend), variables_(variables) {}
+        backend_(backend), variables_(variables),
+        activations_(activations ? *activations : backend.allocator()), output_category_(output_category) {}
 
   const Node& node() const { return node_; }
   int num_inputs() const { return static_cast<int>(inputs_.size()); }
@@ -56,6 +60,8 @@ class KernelContext {
   std::vector<Tensor> outputs_;
   Backend& backend_;
   VariableValues& variables_;
+  Allocator& activations_;
+  MemoryCategory output_category_;
 };
 
 using KernelFn = void (*)(KernelContext&);

@@ -12,8 +12,10 @@
 #include <new>
 #include <unordered_set>
 
+#include "core/activation_arena.h"
 #include "core/backend.h"
 #include "core/kernel.h"
+#include "core/tensor_buffer.h"
 #include "varscope/collections.h"
 #include "varscope/device.h"
 #include "varscope/error.h"
@@ -41,9 +43,34 @@ struct ValueRef {
 struct Step {
   Node* node = nullptr;
   KernelFn kernel = nullptr;
+  MemoryCategory category = MemoryCategory::kActivation;  // of its outputs
   std::vector<ValueRef> inputs;
   int first_slot = 0;        // outputs live in first_slot .. first_slot + num_outputs - 1
   std::vector<int> release;  // slots no longer needed once this step has run
+};
+
+using FeedShapes = std::vector<std::vector<std::int64_t>>;
+
+// Arenas of one plan, one per feed-shape signature (a smaller last batch plans its own), each used
+// by one run at a time: a concurrent run of the same plan takes (or makes) another.
+class ArenaPool {
+ public:
+  std::unique_ptr<ActivationArena> acquire(const FeedShapes& feed_shapes, Allocator& backing) {
+    std::lock_guard lock(mutex_);
+    auto& free = free_[feed_shapes];
+    if (free.empty()) return std::make_unique<ActivationArena>(backing);
+    std::unique_ptr<ActivationArena> arena = std::move(free.back());
+    free.pop_back();
+    return arena;
+  }
+  void release(const FeedShapes& feed_shapes, std::unique_ptr<ActivationArena> arena) {
+    std::lock_guard lock(mutex_);
+    free_[feed_shapes].push_back(std::move(arena));
+  }
+
+ private:
+  std::mutex mutex_;
+  std::map<FeedShapes, std::vector<std::unique_ptr<ActivationArena>>> free_;
 };
 
 struct Plan {
@@ -51,7 +78,19 @@ struct Plan {
   std::map<Output, int> feed_slots;
   std::vector<ValueRef> fetches;
   int num_slots = 0;
+  mutable ArenaPool arenas;
 };
+
+// Nodes built by gradients() ("gradients/...", "gradients_1/...") produce gradients.
+bool is_gradient_node(const Node& node) {
+  const std::string& name = node.name();
+  const std::string_view first = std::string_view(name).substr(0, name.find('/'));
+  if (first.substr(0, 9) != "gradients" || first.size() == name.size()) return false;
+  const std::string_view suffix = first.substr(9);
+  if (suffix.empty()) return true;
+  return suffix[0] == '_' && suffix.size() > 1 &&
+         std::all_of(suffix.begin() + 1, suffix.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
 
 struct PlanKey {
   std::vector<Output> fetches;
@@ -80,7 +119,7 @@ struct SessionImpl {
   std::shared_ptr<Plan> build_plan(const PlanKey& key) const;
   Tensor read(const ValueRef& ref, const std::vector<Tensor>& values, const Node* consumer,
               int input) const;
-  void execute(const Step& step, std::vector<Tensor>& values);
+  void execute(const Step& step, std::vector<Tensor>& values, Allocator& activations);
   void check_tensor(const Output& output, const std::string& role) const;
   void check_target(const Node* node) const;
 };
@@ -196,6 +235,7 @@ std::shared_ptr<Plan> SessionImpl::build_plan(const PlanKey& key) const {
     Step& step = plan->steps.emplace_back();
     step.node = n;
     step.kernel = kernel;
+    step.category = is_gradient_node(*n) ? MemoryCategory::kGradient : MemoryCategory::kActivation;
     step.first_slot = plan->num_slots;
     plan->num_slots += n->num_outputs();
   }
@@ -252,7 +292,7 @@ Tensor SessionImpl::read(const ValueRef& ref, const std::vector<Tensor>& values,
   return values[static_cast<std::size_t>(ref.slot)];
 }
 
-void SessionImpl::execute(const Step& step, std::vector<Tensor>& values) {
+void SessionImpl::execute(const Step& step, std::vector<Tensor>& values, Allocator& activations) {
   const Node& node = *step.node;
   const auto where = [&] { return "[" + node.op() + "] node '" + node.name() + "': "; };
   std::vector<Tensor> inputs;
@@ -264,7 +304,7 @@ void SessionImpl::execute(const Step& step, std::vector<Tensor>& values) {
     }
   }
 
-  KernelContext ctx(node, std::move(inputs), backend, variables);
+  KernelContext ctx(node, std::move(inputs), backend, variables, &activations, step.category);
   try {
     step.kernel(ctx);
   } catch (const Error&) {
@@ -311,31 +351,48 @@ std::vector<Tensor> Session::run(const std::vector<Output>& fetches, const FeedD
   std::shared_ptr<const Plan> plan = impl_->plan_for(key);
 
   std::vector<Tensor> values(static_cast<std::size_t>(plan->num_slots));
+  FeedShapes feed_shapes(key.feeds.size());
   for (const auto& [output, value] : feeds) {
     check_feed(output, value);
     // Kernels run on the host for now; device feeds are copied over.
     const bool host = !value.device().type || *value.device().type == DeviceType::kCPU;
-    values[static_cast<std::size_t>(plan->feed_slots.at(output))] =
-        host ? value : value.cast(value.dtype());
+    const int slot = plan->feed_slots.at(output);
+    values[static_cast<std::size_t>(slot)] = host ? value : value.cast(value.dtype());
+    feed_shapes[static_cast<std::size_t>(slot)] = value.shape().dims();
   }
 
-  for (const Step& step : plan->steps) impl_->execute(step, values);
-
+  std::unique_ptr<ActivationArena> arena = plan->arenas.acquire(feed_shapes, impl_->backend.allocator());
   std::vector<Tensor> results;
-  results.reserve(plan->fetches.size());
-  for (const ValueRef& ref : plan->fetches)
-    results.push_back(impl_->read(ref, values, nullptr, -1));
-  values.clear();
-  for (Tensor& r : results) {
-    const bool host = !r.device().type || *r.device().type == DeviceType::kCPU;
-    if (!host) {
-      r = r.cast(r.dtype());
-    } else if (r.buffer().use_count() > 1) {
-      // Still shared with a variable, a Const attr or a feed: hand back a copy so the caller
-      // cannot change the session's state through it (TF returns fresh NumPy arrays).
-      r = r.clone();
+  try {
+    arena->begin_run();
+    for (std::size_t i = 0; i < plan->steps.size(); ++i) {
+      arena->set_step(static_cast<int>(i));
+      impl_->execute(plan->steps[i], values, *arena);
     }
+    arena->set_step(static_cast<int>(plan->steps.size()));
+    results.reserve(plan->fetches.size());
+    for (const ValueRef& ref : plan->fetches) results.push_back(impl_->read(ref, values, nullptr, -1));
+    values.clear();
+    for (Tensor& r : results) {
+      const bool host = !r.device().type || *r.device().type == DeviceType::kCPU;
+      if (!host) {
+        r = r.cast(r.dtype());
+      } else if (r.buffer().use_count() > 1 || &r.buffer()->allocator() == arena.get()) {
+        // Shared with a variable, a Const attr or a feed, or from the arena (which the next run
+        // reuses and the session owns): hand back a copy, so the caller cannot change the session's
+        // state through it (TF returns fresh NumPy arrays).
+        r = r.clone();
+      }
+    }
+  } catch (...) {
+    values.clear();
+    results.clear();
+    arena->end_run();
+    plan->arenas.release(feed_shapes, std::move(arena));
+    throw;
   }
+  arena->end_run();
+  plan->arenas.release(feed_shapes, std::move(arena));
   return results;
 }
 

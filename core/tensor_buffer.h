@@ -20,6 +20,7 @@ class TensorBuffer {
   std::size_t size() const { return bytes_; }
   const Device& device() const { return device_; }
   MemoryCategory category() const { return category_; }
+  Allocator& allocator() const { return allocator_; }
 
  private:
   Allocator& allocator_;

@@ -41,47 +41,47 @@ class CpuBackend final : public Backend {
 
 }  // namespace
 
-void* CpuAllocator::allocate(std::size_t bytes, MemoryCategory category, std::string_view what) {
+void* CpuAllocator::take(std::size_t bytes, std::string_view category, std::string_view what) {
   void* p = nullptr;
   if (bytes <= std::numeric_limits<std::size_t>::max() - kAlignment) {
     p = std::aligned_alloc(kAlignment, reserved_size(bytes));
   }
   if (!p) {
     const MemoryStats s = stats();
-    std::string message =
-        "CPU allocator: out of memory allocating " + std::to_string(bytes) + " bytes";
+    std::string message = "CPU allocator: out of memory allocating " + std::to_string(bytes) + " bytes";
     if (!what.empty()) message += " for '" + std::string(what) + "'";
-    message += " (" + std::string(memory_category_name(category)) + "); " +
-               std::to_string(s.total_current) + " bytes allocated, " + std::to_string(s.reserved) +
-               " bytes reserved";
+    message += " (" + std::string(category) + "); " + std::to_string(s.total_current) + " bytes allocated, " +
+               std::to_string(s.reserved) + " bytes reserved";
     throw OutOfMemoryError(message);
   }
-  const auto c = static_cast<std::size_t>(category);
-  const auto n = static_cast<std::int64_t>(bytes);
-  std::lock_guard lock(mutex_);
-  stats_.current[c] += n;
-  stats_.peak[c] = std::max(stats_.peak[c], stats_.current[c]);
-  stats_.total_current += n;
-  stats_.total_peak = std::max(stats_.total_peak, stats_.total_current);
-  stats_.reserved += static_cast<std::int64_t>(reserved_size(bytes));
+  counter_.reserve(static_cast<std::int64_t>(reserved_size(bytes)));
+  return p;
+}
+
+void* CpuAllocator::allocate(std::size_t bytes, MemoryCategory category, std::string_view what) {
+  void* p = take(bytes, memory_category_name(category), what);
+  counter_.use(category, static_cast<std::int64_t>(bytes));
   return p;
 }
 
 void CpuAllocator::deallocate(void* ptr, std::size_t bytes, MemoryCategory category) noexcept {
   if (!ptr) return;
   std::free(ptr);
-  const auto c = static_cast<std::size_t>(category);
-  const auto n = static_cast<std::int64_t>(bytes);
-  std::lock_guard lock(mutex_);
-  stats_.current[c] -= n;
-  stats_.total_current -= n;
-  stats_.reserved -= static_cast<std::int64_t>(reserved_size(bytes));
+  counter_.use(category, -static_cast<std::int64_t>(bytes));
+  counter_.reserve(-static_cast<std::int64_t>(reserved_size(bytes)));
 }
 
-MemoryStats CpuAllocator::stats() const {
-  std::lock_guard lock(mutex_);
-  return stats_;
+void* CpuAllocator::reserve(std::size_t bytes, std::string_view what) { return take(bytes, "arena", what); }
+
+void CpuAllocator::unreserve(void* ptr, std::size_t bytes) noexcept {
+  if (!ptr) return;
+  std::free(ptr);
+  counter_.reserve(-static_cast<std::int64_t>(reserved_size(bytes)));
 }
+
+void CpuAllocator::account(MemoryCategory category, std::int64_t bytes) noexcept { counter_.use(category, bytes); }
+
+MemoryStats CpuAllocator::stats() const { return counter_.snapshot(); }
 
 std::unique_ptr<Backend> make_cpu_backend() { return std::make_unique<CpuBackend>(); }
 

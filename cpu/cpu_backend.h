@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "core/backend.h"
+#include "core/memory_counter.h"
 
 namespace varscope {
 
@@ -20,10 +21,14 @@ class CpuAllocator final : public Allocator {
   void* allocate(std::size_t bytes, MemoryCategory category, std::string_view what = {}) override;
   void deallocate(void* ptr, std::size_t bytes, MemoryCategory category) noexcept override;
   MemoryStats stats() const override;
+  void* reserve(std::size_t bytes, std::string_view what = {}) override;
+  void unreserve(void* ptr, std::size_t bytes) noexcept override;
+  void account(MemoryCategory category, std::int64_t bytes) noexcept override;
 
  private:
-  mutable std::mutex mutex_;
-  MemoryStats stats_;
+  void* take(std::size_t bytes, std::string_view category, std::string_view what);
+
+  MemoryCounter counter_;
 };
 
 }  // namespace varscope

@@ -45,7 +45,7 @@ std::size_t DeviceAllocator::round_size(std::size_t bytes) {
   return (bytes + kRounding - 1) / kRounding * kRounding;
 }
 
-void* DeviceAllocator::allocate(std::size_t bytes, MemoryCategory category, std::string_view what) {
+void* DeviceAllocator::take(std::size_t bytes, MemoryCategory category, std::string_view what) {
   const std::size_t size = round_size(bytes);
   if (size == 0) throw_out_of_memory(bytes, category, what);
   void* ptr = nullptr;
@@ -59,18 +59,11 @@ void* DeviceAllocator::allocate(std::size_t bytes, MemoryCategory category, std:
     throw CudaError(cuda_error_message(status, "cudaMalloc(&ptr, size)", __FILE__, __LINE__) +
                     fmt::format(" (allocating {} bytes for '{}')", size, what));
   }
-  std::lock_guard lock(mutex_);
-  const auto c = static_cast<std::size_t>(category);
-  const auto n = static_cast<std::int64_t>(size);
-  stats_.current[c] += n;
-  stats_.peak[c] = std::max(stats_.peak[c], stats_.current[c]);
-  stats_.total_current += n;
-  stats_.total_peak = std::max(stats_.total_peak, stats_.total_current);
-  stats_.reserved = stats_.total_current;
+  counter_.reserve(static_cast<std::int64_t>(size));
   return ptr;
 }
 
-void DeviceAllocator::deallocate(void* ptr, std::size_t bytes, MemoryCategory category) noexcept {
+void DeviceAllocator::give_back(void* ptr, std::size_t bytes) noexcept {
   if (ptr == nullptr) return;
   if (const cudaError_t status = cudaFree(ptr); status != cudaSuccess) {
     try {
@@ -79,17 +72,30 @@ void DeviceAllocator::deallocate(void* ptr, std::size_t bytes, MemoryCategory ca
     } catch (...) {
     }
   }
-  std::lock_guard lock(mutex_);
-  const auto n = static_cast<std::int64_t>(round_size(bytes));
-  stats_.current[static_cast<std::size_t>(category)] -= n;
-  stats_.total_current -= n;
-  stats_.reserved = stats_.total_current;
+  counter_.reserve(-static_cast<std::int64_t>(round_size(bytes)));
 }
 
-MemoryStats DeviceAllocator::stats() const {
-  std::lock_guard lock(mutex_);
-  return stats_;
+void* DeviceAllocator::allocate(std::size_t bytes, MemoryCategory category, std::string_view what) {
+  void* ptr = take(bytes, category, what);
+  counter_.use(category, static_cast<std::int64_t>(round_size(bytes)));
+  return ptr;
 }
+
+void DeviceAllocator::deallocate(void* ptr, std::size_t bytes, MemoryCategory category) noexcept {
+  if (ptr == nullptr) return;
+  give_back(ptr, bytes);
+  counter_.use(category, -static_cast<std::int64_t>(round_size(bytes)));
+}
+
+void* DeviceAllocator::reserve(std::size_t bytes, std::string_view what) {
+  return take(bytes, MemoryCategory::kActivation, what);
+}
+
+void DeviceAllocator::unreserve(void* ptr, std::size_t bytes) noexcept { give_back(ptr, bytes); }
+
+void DeviceAllocator::account(MemoryCategory category, std::int64_t bytes) noexcept { counter_.use(category, bytes); }
+
+MemoryStats DeviceAllocator::stats() const { return counter_.snapshot(); }
 
 void DeviceAllocator::throw_out_of_memory(std::size_t bytes, MemoryCategory category,
                                           std::string_view what) const {

@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "core/backend.h"
+#include "core/memory_counter.h"
 #include "cuda/handles.h"
 
 namespace varscope::cuda {
@@ -32,6 +33,9 @@ class DeviceAllocator final : public Allocator {
   void* allocate(std::size_t bytes, MemoryCategory category, std::string_view what = {}) override;
   void deallocate(void* ptr, std::size_t bytes, MemoryCategory category) noexcept override;
   MemoryStats stats() const override;
+  void* reserve(std::size_t bytes, std::string_view what = {}) override;
+  void unreserve(void* ptr, std::size_t bytes) noexcept override;
+  void account(MemoryCategory category, std::int64_t bytes) noexcept override;
 
   /// `bytes` rounded up to a multiple of kRounding, at least kRounding.
   static std::size_t round_size(std::size_t bytes);
@@ -42,8 +46,11 @@ class DeviceAllocator final : public Allocator {
 
   int device_;
   std::string device_name_;
-  mutable std::mutex mutex_;
-  MemoryStats stats_;
+  /// cudaMalloc of round_size(bytes), counted as reserved.
+  void* take(std::size_t bytes, MemoryCategory category, std::string_view what);
+  void give_back(void* ptr, std::size_t bytes) noexcept;
+
+  MemoryCounter counter_;
 };
 
 /// Backend for one CUDA device. Every kernel and copy is queued on stream(); copies to and from the
