@@ -52,9 +52,15 @@ std::unordered_set<Node*> reached_from(const std::vector<Output>& xs, Graph& gra
   return reached;
 }
 
+// Creation order (not address order: freed nodes of an earlier graph make addresses arbitrary).
+struct ByCreation {
+  bool operator()(const Node* a, const Node* b) const { return a->id() < b->id(); }
+};
+using NodeSet = std::set<Node*, ByCreation>;
+
 // Of the `reached` ops, those a y depends on through data edges.
-std::set<Node*> between_ops(const std::vector<Output>& ys, const std::unordered_set<Node*>& reached) {
-  std::set<Node*> between;
+NodeSet between_ops(const std::vector<Output>& ys, const std::unordered_set<Node*>& reached) {
+  NodeSet between;
   std::vector<Node*> stack;
   for (const Output& y : ys) {
     if (reached.contains(y.node) && between.insert(y.node).second) stack.push_back(y.node);
@@ -130,7 +136,7 @@ std::vector<Output> gradients(const std::vector<Output>& ys, const std::vector<O
   }
 
   const std::unordered_set<Node*> reached = reached_from(xs, graph);
-  const std::set<Node*> between = between_ops(ys, reached);
+  const NodeSet between = between_ops(ys, reached);
   const GradientRegistry& registry = GradientRegistry::global();
 
   // Reverse creation order: every consumer of an op is visited before the op itself.

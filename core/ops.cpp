@@ -55,9 +55,10 @@ Output reduction(const char* op, const Output& x, const std::optional<std::vecto
     return make_node(graph, op, ns.name(), {x, idx}, std::move(attrs));
   }
   const int rank = x.shape().rank();
-  if (rank < 0) {
-    throw InvalidArgumentError("[" + std::string(op) + "] reducing all axes of " + x.name() +
-                               " needs a known rank, got shape " + x.shape().to_string() + " (pass the axes)");
+  if (rank <= 0) {
+    // TF's _ReductionDims: range(0, rank(x)) when the rank is unknown (or 0, which Python reads as false).
+    Output idx = range(std::int64_t{0}, varscope::rank(x));
+    return make_node(graph, op, name, {x, idx}, std::move(attrs));
   }
   std::vector<std::int32_t> all(static_cast<std::size_t>(rank));
   for (int i = 0; i < rank; ++i) all[static_cast<std::size_t>(i)] = i;
@@ -152,11 +153,11 @@ Output abs(const Output& x, std::string_view name) { return unary("Abs", x, name
 Output square(const Output& x, std::string_view name) { return unary("Square", x, name); }
 
 Output cast(const Output& x, DType dtype, std::string_view name) {
+  // TF returns x before opening its name scope: a no-op cast uses up no name (math_ops.cast).
+  if (x.dtype() == dtype) return x;
   Graph& graph = graph_of("Cast", {x});
   UseGraph use{graph};
-  // TF opens the scope first, so a no-op cast still uses up its name.
   NameScope ns{scope_arg(name), "Cast"};
-  if (x.dtype() == dtype) return x;
   return make_node(graph, "Cast", ns.name(), {x}, {{"SrcT", x.dtype()}, {"DstT", dtype}});
 }
 
@@ -291,6 +292,240 @@ Output assign(const Variable& variable, const Output& value, bool validate_shape
                    {{"T", var->output_dtype(0)}, {"validate_shape", validate_shape}, {"use_locking", true}});
 }
 
+// ---- Math and array ops for training ----
+
+Output reduce_sum(const Output& x, std::initializer_list<std::int64_t> axis, bool keepdims, std::string_view name) {
+  return reduction("Sum", x, std::vector<std::int64_t>(axis), keepdims, name);
+}
+Output reduce_mean(const Output& x, std::initializer_list<std::int64_t> axis, bool keepdims, std::string_view name) {
+  return reduction("Mean", x, std::vector<std::int64_t>(axis), keepdims, name);
+}
+Output reduce_max(const Output& x, std::initializer_list<std::int64_t> axis, bool keepdims, std::string_view name) {
+  return reduction("Max", x, std::vector<std::int64_t>(axis), keepdims, name);
+}
+Output reduce_prod(const Output& x, std::initializer_list<std::int64_t> axis, bool keepdims, std::string_view name) {
+  return reduction("Prod", x, std::vector<std::int64_t>(axis), keepdims, name);
+}
+Output transpose(const Output& x, std::initializer_list<std::int64_t> perm, std::string_view name) {
+  return transpose(x, std::vector<std::int64_t>(perm), name);
+}
+Output tile(const Output& input, std::initializer_list<std::int64_t> multiples, std::string_view name) {
+  return tile(input, std::vector<std::int64_t>(multiples), name);
+}
+
+Output divide(const Output& x, const Output& y, std::string_view name) { return binary("RealDiv", x, y, name); }
+Output negative(const Output& x, std::string_view name) { return unary("Neg", x, name); }
+Output sqrt(const Output& x, std::string_view name) { return unary("Sqrt", x, name); }
+Output sign(const Output& x, std::string_view name) { return unary("Sign", x, name); }
+Output sqrt_grad(const Output& y, const Output& dy, std::string_view name) { return binary("SqrtGrad", y, dy, name); }
+Output floormod(const Output& x, const Output& y, std::string_view name) { return binary("FloorMod", x, y, name); }
+Output equal(const Output& x, const Output& y, std::string_view name) { return binary("Equal", x, y, name); }
+Output greater_equal(const Output& x, const Output& y, std::string_view name) {
+  return binary("GreaterEqual", x, y, name);
+}
+
+Output reduce_max(const Output& x, std::optional<std::vector<std::int64_t>> axis, bool keepdims,
+                  std::string_view name) {
+  return reduction("Max", x, axis, keepdims, name);
+}
+
+Output reduce_prod(const Output& x, std::optional<std::vector<std::int64_t>> axis, bool keepdims,
+                   std::string_view name) {
+  return reduction("Prod", x, axis, keepdims, name);
+}
+
+Output reduce_sum(const Output& x, const Output& axis, bool keepdims, std::string_view name) {
+  Graph& graph = graph_of("Sum", {x, axis});
+  return make_node(graph, "Sum", name, {x, axis},
+                   {{"T", x.dtype()}, {"Tidx", axis.dtype()}, {"keep_dims", keepdims}});
+}
+
+Output argmax(const Output& x, std::int64_t axis, std::string_view name) {
+  Graph& graph = graph_of("ArgMax", {x});
+  UseGraph use{graph};
+  NameScope ns{scope_arg(name), "ArgMax"};
+  Tensor dimension = index_tensor({axis}).reshaped(Shape{});
+  const DType index_type = dimension.dtype();
+  Output dim = make_const(graph, std::move(dimension), "dimension");
+  return make_node(graph, "ArgMax", ns.name(), {x, dim},
+                   {{"T", x.dtype()}, {"Tidx", index_type}, {"output_type", DType::kInt64}});
+}
+
+Output matmul(const Output& a, const Output& b, bool transpose_a, bool transpose_b, std::string_view name) {
+  Graph& graph = graph_of("MatMul", {a, b});
+  return make_node(graph, "MatMul", name, {a, b},
+                   {{"T", a.dtype()}, {"transpose_a", transpose_a}, {"transpose_b", transpose_b}});
+}
+
+Output transpose(const Output& x, const std::vector<std::int64_t>& perm, std::string_view name) {
+  Graph& graph = graph_of("Transpose", {x});
+  UseGraph use{graph};
+  NameScope ns{scope_arg(name), "transpose"};
+  std::vector<std::int64_t> p = perm;
+  if (p.empty() && x.shape().rank() != 0) {
+    // perm=None: reverse the dimensions (TF computes rank - 1 - range(rank) for a known rank).
+    const int rank = x.shape().rank();
+    if (rank < 0) throw ValueError("[Transpose] reversing the dimensions of " + x.name() + " needs a known rank");
+    for (int i = rank - 1; i >= 0; --i) p.push_back(i);
+  }
+  Tensor perm_tensor = index_tensor(p);
+  const DType index_type = perm_tensor.dtype();
+  Output perm_const = make_const(graph, std::move(perm_tensor), "perm");
+  return make_node(graph, "Transpose", ns.name(), {x, perm_const}, {{"T", x.dtype()}, {"Tperm", index_type}});
+}
+
+Output transpose(const Output& x, const Output& perm, std::string_view name) {
+  Graph& graph = graph_of("Transpose", {x, perm});
+  UseGraph use{graph};
+  NameScope ns{scope_arg(name), "transpose"};
+  return make_node(graph, "Transpose", ns.name(), {x, perm}, {{"T", x.dtype()}, {"Tperm", perm.dtype()}});
+}
+
+Output invert_permutation(const Output& x, std::string_view name) {
+  return make_node(graph_of("InvertPermutation", {x}), "InvertPermutation", name, {x}, {{"T", x.dtype()}});
+}
+
+Output reshape(const Output& x, const Output& shape, std::string_view name) {
+  Graph& graph = graph_of("Reshape", {x, shape});
+  return make_node(graph, "Reshape", name, {x, shape}, {{"T", x.dtype()}, {"Tshape", shape.dtype()}});
+}
+
+namespace {
+
+// tf.zeros_like / tf.ones_like: a statically known shape becomes zeros()/ones() named after the
+// scope (a Const below 1000 elements); otherwise the ZerosLike / OnesLike op.
+Output filled_like(const char* op, const char* default_name, const Output& x, double value, std::string_view name) {
+  Graph& graph = graph_of(op, {x});
+  UseGraph use{graph};
+  NameScope ns{scope_arg(name), default_name};
+  if (x.shape().is_fully_defined()) return filled(default_name, x.shape(), x.dtype(), value, ns.name(), default_name);
+  return make_node(graph, op, ns.name(), {x}, {{"T", x.dtype()}});
+}
+
+}  // namespace
+
+Output zeros_like(const Output& x, std::string_view name) {
+  return filled_like("ZerosLike", "zeros_like", x, 0.0, name);
+}
+
+Output ones_like(const Output& x, std::string_view name) { return filled_like("OnesLike", "ones_like", x, 1.0, name); }
+
+std::vector<Output> broadcast_gradient_args(const Output& s0, const Output& s1, std::string_view name) {
+  Graph& graph = graph_of("BroadcastGradientArgs", {s0, s1});
+  return make_multi_output_node(graph, "BroadcastGradientArgs", name, {s0, s1}, {{"T", s0.dtype()}});
+}
+
+Output where(const Output& condition, const Output& x, const Output& y, std::string_view name) {
+  Graph& graph = graph_of("Select", {condition, x, y});
+  return make_node(graph, "Select", name, {condition, x, y}, {{"T", x.dtype()}});
+}
+
+Output range(const Output& start, const Output& limit, const Output& delta, std::string_view name) {
+  Graph& graph = graph_of("Range", {start, limit, delta});
+  return make_node(graph, "Range", name, {start, limit, delta}, {{"Tidx", start.dtype()}});
+}
+
+Output range(std::int64_t start, const Output& limit, std::int64_t delta, std::string_view name) {
+  Graph& graph = graph_of("Range", {limit});
+  UseGraph use{graph};
+  NameScope ns{scope_arg(name), "range"};
+  Output s = make_const(graph, number_as(static_cast<double>(start), limit.dtype()), "start");
+  Output d = make_const(graph, number_as(static_cast<double>(delta), limit.dtype()), "delta");
+  return make_node(graph, "Range", ns.name(), {s, limit, d}, {{"Tidx", limit.dtype()}});
+}
+
+Output size(const Output& x, DType out_type, std::string_view name) {
+  Graph& graph = graph_of("Size", {x});
+  UseGraph use{graph};
+  NameScope ns{scope_arg(name), "Size"};
+  if (x.shape().is_fully_defined()) {
+    return make_const(graph, number_as(static_cast<double>(x.shape().num_elements()), out_type), ns.name());
+  }
+  return make_node(graph, "Size", ns.name(), {x}, {{"T", x.dtype()}, {"out_type", out_type}});
+}
+
+Output rank(const Output& x, std::string_view name) {
+  Graph& graph = graph_of("Rank", {x});
+  UseGraph use{graph};
+  NameScope ns{scope_arg(name), "Rank"};
+  if (x.shape().has_known_rank()) return make_const(graph, Tensor::scalar(std::int32_t{x.shape().rank()}), ns.name());
+  return make_node(graph, "Rank", ns.name(), {x}, {{"T", x.dtype()}});
+}
+
+std::vector<Output> shape_n(const std::vector<Output>& inputs, DType out_type, std::string_view name) {
+  if (inputs.empty()) throw ValueError("[ShapeN] shape_n needs at least one input");
+  Graph& graph = graph_of("ShapeN", inputs);
+  return make_multi_output_node(
+      graph, "ShapeN", name, inputs,
+      {{"N", static_cast<std::int64_t>(inputs.size())}, {"T", inputs[0].dtype()}, {"out_type", out_type}});
+}
+
+Output tile(const Output& input, const std::vector<std::int64_t>& multiples, std::string_view name) {
+  Graph& graph = graph_of("Tile", {input});
+  UseGraph use{graph};
+  NameScope ns{scope_arg(name), "Tile"};
+  Tensor m = index_tensor(multiples);
+  const DType index_type = m.dtype();
+  Output m_const = make_const(graph, std::move(m), "multiples");
+  return make_node(graph, "Tile", ns.name(), {input, m_const}, {{"T", input.dtype()}, {"Tmultiples", index_type}});
+}
+
+Output tile(const Output& input, const Output& multiples, std::string_view name) {
+  Graph& graph = graph_of("Tile", {input, multiples});
+  return make_node(graph, "Tile", name, {input, multiples}, {{"T", input.dtype()}, {"Tmultiples", multiples.dtype()}});
+}
+
+Output broadcast_to(const Output& input, const Output& shape, std::string_view name) {
+  Graph& graph = graph_of("BroadcastTo", {input, shape});
+  return make_node(graph, "BroadcastTo", name, {input, shape}, {{"T", input.dtype()}, {"Tidx", shape.dtype()}});
+}
+
+Output pad(const Output& input, const Output& paddings, std::string_view name) {
+  Graph& graph = graph_of("Pad", {input, paddings});
+  return make_node(graph, "Pad", name, {input, paddings}, {{"T", input.dtype()}, {"Tpaddings", paddings.dtype()}});
+}
+
+Output gather(const Output& params, const Output& indices, std::int64_t axis, std::string_view name) {
+  Graph& graph = graph_of("GatherV2", {params, indices});
+  UseGraph use{graph};
+  NameScope ns{scope_arg(name), "GatherV2"};
+  Tensor axis_value = index_tensor({axis}).reshaped(Shape{});
+  const DType axis_type = axis_value.dtype();
+  Output axis_const = make_const(graph, std::move(axis_value), "axis");
+  return make_node(graph, "GatherV2", ns.name(), {params, indices, axis_const},
+                   {{"Tparams", params.dtype()},
+                    {"Tindices", indices.dtype()},
+                    {"Taxis", axis_type},
+                    {"batch_dims", std::int64_t{0}}});
+}
+
+Output stack(const std::vector<Output>& values, std::int64_t axis, std::string_view name) {
+  if (values.empty()) throw ValueError("[Pack] stack needs at least one value");
+  Graph& graph = graph_of("Pack", values);
+  return make_node(graph, "Pack", name, values,
+                   {{"N", static_cast<std::int64_t>(values.size())}, {"T", values[0].dtype()}, {"axis", axis}});
+}
+
+Output dynamic_stitch(const std::vector<Output>& indices, const std::vector<Output>& data, std::string_view name) {
+  if (indices.empty() || indices.size() != data.size()) {
+    throw ValueError("[DynamicStitch] needs as many data tensors as index tensors (at least one), got " +
+                     std::to_string(indices.size()) + " and " + std::to_string(data.size()));
+  }
+  std::vector<Output> inputs = indices;
+  inputs.insert(inputs.end(), data.begin(), data.end());
+  Graph& graph = graph_of("DynamicStitch", inputs);
+  return make_node(graph, "DynamicStitch", name, std::move(inputs),
+                   {{"N", static_cast<std::int64_t>(indices.size())}, {"T", data[0].dtype()}});
+}
+
+std::vector<Output> concat_offset(const Output& concat_dim, const std::vector<Output>& shapes, std::string_view name) {
+  std::vector<Output> inputs{concat_dim};
+  inputs.insert(inputs.end(), shapes.begin(), shapes.end());
+  Graph& graph = graph_of("ConcatOffset", inputs);
+  return make_multi_output_node(graph, "ConcatOffset", name, std::move(inputs),
+                                {{"N", static_cast<std::int64_t>(shapes.size())}});
+}
+
 Output operator+(const Output& x, const Output& y) { return binary_operator("Add", "add", x, y); }
 Output operator-(const Output& x, const Output& y) { return binary_operator("Sub", "sub", x, y); }
 Output operator*(const Output& x, const Output& y) { return binary_operator("Mul", "mul", x, y); }
@@ -299,5 +534,8 @@ Output operator-(const Output& x, double y) { return scalar_operator("Sub", "sub
 Output operator*(const Output& x, double y) { return scalar_operator("Mul", "mul", x, y, false); }
 Output operator+(double x, const Output& y) { return scalar_operator("Add", "add", y, x, true); }
 Output operator*(double x, const Output& y) { return scalar_operator("Mul", "mul", y, x, true); }
+Output operator/(const Output& x, const Output& y) { return binary_operator("RealDiv", "truediv", x, y); }
+Output operator/(const Output& x, double y) { return scalar_operator("RealDiv", "truediv", x, y, false); }
+Output operator-(const Output& x) { return unary("Neg", x, "Neg"); }
 
 }  // namespace varscope

@@ -8,8 +8,13 @@ namespace varscope {
 
 void register_cpu_kernels(KernelRegistry& registry) {
   cpu::register_array_kernels(registry);      // Const Placeholder Identity NoOp Fill ConcatV2 Slice Reshape Cast
-  cpu::register_math_kernels(registry);       // Add Sub Mul Maximum AddN Abs Square
-  cpu::register_reduction_kernels(registry);  // Sum Mean L2Loss
+                                              // Transpose Tile BroadcastTo Pad GatherV2 Pack DynamicStitch
+                                              // ZerosLike OnesLike Shape ShapeN Size Rank BroadcastGradientArgs
+                                              // ConcatOffset InvertPermutation
+  cpu::register_math_kernels(registry);       // Add Sub Mul Maximum RealDiv FloorMod Equal GreaterEqual AddN
+                                              // Select Abs Square Neg Sign Sqrt SqrtGrad Range
+  cpu::register_matmul_kernels(registry);     // MatMul
+  cpu::register_reduction_kernels(registry);  // Sum Mean Prod Max ArgMax L2Loss
   cpu::register_random_kernels(registry);     // RandomUniform RandomStandardNormal TruncatedNormal
   cpu::register_state_kernels(registry);      // VariableV2 Assign
   cpu::register_nn_kernels(registry);         // Conv2D(+backprops) BiasAdd MaxPool AvgPool activations softmax

@@ -17,17 +17,8 @@ void infer_random(InferenceContext& ctx) {
   check_dtype_attr(ctx, "T", ctx.input_dtype(0));
   const DType dtype = ctx.attr<DType>("dtype");
   expect_floating(ctx, dtype);
-  Shape shape;
-  if (auto dims = constant_ints(ctx, 0)) {
-    for (std::int64_t d : *dims) {
-      if (d < 0) ctx.fail("shape must be non-negative, got " + list_to_string(*dims));
-    }
-    shape = Shape(*dims);
-  } else {
-    std::int64_t n = vector_length(ctx, 0);
-    shape = unknown_dims(n < 0 ? -1 : static_cast<int>(n));
-  }
-  ctx.add_output(dtype, shape);
+  // A Const shape, or a Shape op's (dropout's noise shape) static value, as TF's shape function.
+  ctx.add_output(dtype, shape_from_input(ctx, 0, "shape"));
 }
 
 }  // namespace

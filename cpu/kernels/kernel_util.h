@@ -79,6 +79,7 @@ std::vector<std::int64_t> row_major_strides(const std::vector<std::int64_t>& dim
 // Per-file explicit kernel lists (cpu/kernels/*.cpp), called by register_cpu_kernels.
 void register_array_kernels(KernelRegistry& registry);
 void register_math_kernels(KernelRegistry& registry);
+void register_matmul_kernels(KernelRegistry& registry);
 void register_reduction_kernels(KernelRegistry& registry);
 void register_random_kernels(KernelRegistry& registry);
 void register_state_kernels(KernelRegistry& registry);
