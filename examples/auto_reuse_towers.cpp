@@ -2,11 +2,16 @@
 //
 //   def tower(x):
 //     with tf.variable_scope("model", reuse=tf.AUTO_REUSE):
-//       w = tf.get_variable("w", [4]); b = tf.get_variable("b", [1], initializer=tf.zeros_initializer())
+//       w = tf.get_variable("w", [4], initializer=tf.glorot_uniform_initializer(seed=1))
+//       b = tf.get_variable("b", [1], initializer=tf.zeros_initializer())
 //       return tf.reduce_sum(x * w, axis=1) + b
 //
 // It prints the variable table (one set), the ops of each tower (two name scopes), the values
-// after initialization, and the Variable bytes the session holds (one set's worth).
+// after initialization, and the Variable bytes the session holds (one set's worth). With the
+// default options it prints exactly what TensorFlow prints for tests/examples/auto_reuse_towers.py
+// (checked by ctest). w's initializer has an op seed: without one TF1 derives it from the graph's
+// op count and TF 2's compat.v1 from a counter of random ops, so only an explicit seed gives both
+// the same values.
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -32,7 +37,7 @@ int main(int argc, char** argv) {
 
   auto tower = [&](const vs::Output& in) {
     vs::VariableScope model{"model", {.reuse = vs::AUTO_REUSE}};
-    vs::Variable w = vs::get_variable("w", {4});
+    vs::Variable w = vs::get_variable("w", {4}, {.initializer = vs::glorot_uniform(1)});
     vs::Variable b = vs::get_variable("b", {1}, {.initializer = vs::zeros()});
     return vs::reduce_sum(in * w, std::vector<std::int64_t>{1}) + b;
   };
@@ -40,7 +45,8 @@ int main(int argc, char** argv) {
   for (int i = 0; i < towers; ++i) outputs.push_back(tower(x));
 
   std::printf("%d towers, %zu variables\n\n", towers, vs::global_variables().size());
-  std::printf("%-12s %-8s %-8s %-9s %s\n", "variable", "shape", "dtype", "trainable", "initializer op");
+  std::printf("%-12s %-8s %-8s %-9s %s\n", "variable", "shape", "dtype", "trainable",
+              "initializer op");
   for (const vs::Variable& v : vs::global_variables()) {
     std::printf("%-12s %-8s %-8s %-9s %s\n", v.name().c_str(), v.shape().to_string().c_str(),
                 std::string(vs::dtype_name(v.dtype())).c_str(), v.trainable() ? "yes" : "no",
