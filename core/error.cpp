@@ -24,6 +24,8 @@ std::string_view error_code_name(ErrorCode code) {
       return "OutOfMemoryError";
     case ErrorCode::kCuda:
       return "CudaError";
+    case ErrorCode::kDataLoss:
+      return "DataLossError";
     case ErrorCode::kInternal:
       return "InternalError";
   }

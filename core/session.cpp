@@ -16,6 +16,7 @@
 #include "core/backend.h"
 #include "core/kernel.h"
 #include "core/tensor_buffer.h"
+#include "core/variable_memory.h"
 #include "varscope/collections.h"
 #include "varscope/device.h"
 #include "varscope/error.h"
@@ -407,6 +408,37 @@ void Session::run_targets(const std::vector<Node*>& targets, const FeedDict& fee
 bool Session::is_initialized(const Variable& variable) const {
   if (!variable) throw InvalidArgumentError("Session::is_initialized: null variable");
   return impl_->variables.get(variable.op()).defined();
+}
+
+Tensor Session::variable_value(const Variable& variable) const {
+  if (!variable) throw InvalidArgumentError("Session::variable_value: null variable");
+  const Tensor value = impl_->variables.get(variable.op());
+  if (!value.defined()) throw FailedPreconditionError(uninitialized_message(*variable.op()));
+  Tensor host(value.dtype(), value.shape());
+  if (value.nbytes() > 0) impl_->backend.copy_to_host(host.raw_data(), value.raw_data(), value.nbytes());
+  return host;
+}
+
+void Session::assign_variable(const Variable& variable, const Tensor& value) {
+  if (!variable) throw InvalidArgumentError("Session::assign_variable: null variable");
+  if (!value.defined()) {
+    throw InvalidArgumentError("Cannot assign an undefined Tensor to variable " + variable.op_name());
+  }
+  if (value.dtype() != variable.dtype()) {
+    throw InvalidArgumentError("Cannot assign a value of dtype " + std::string(dtype_name(value.dtype())) +
+                               " to variable " + variable.op_name() + ", which has dtype " +
+                               std::string(dtype_name(variable.dtype())));
+  }
+  if (!variable.shape().is_compatible_with(value.shape())) {
+    throw InvalidArgumentError("Cannot assign a value of shape " + value.shape().to_string() + " to variable " +
+                               variable.op_name() + ", which has shape " + variable.shape().to_string());
+  }
+  Backend& backend = impl_->backend;
+  auto buffer = std::make_shared<TensorBuffer>(backend.allocator(), value.nbytes(),
+                                               variable_memory_category(*variable.op()), Device::cpu());
+  Tensor stored(value.dtype(), value.shape(), std::move(buffer));
+  if (value.nbytes() > 0) backend.copy_from_host(stored.raw_data(), value.raw_data(), value.nbytes());
+  impl_->variables.set(variable.op(), std::move(stored));
 }
 
 MemoryStats Session::memory_stats(const std::string& device) const {

@@ -23,6 +23,7 @@ enum class ErrorCode {
   kUnimplemented,
   kOutOfMemory,
   kCuda,
+  kDataLoss,
   kInternal,
 };
 
@@ -65,6 +66,8 @@ VS_DEFINE_ERROR(UnimplementedError, kUnimplemented);
 VS_DEFINE_ERROR(OutOfMemoryError, kOutOfMemory);
 /// A CUDA, cuBLAS or cuDNN call failed.
 VS_DEFINE_ERROR(CudaError, kCuda);
+/// A file that is truncated or corrupt (bad CRC, bad header, offsets out of range).
+VS_DEFINE_ERROR(DataLossError, kDataLoss);
 /// A broken invariant inside varscope: a bug, please report it.
 VS_DEFINE_ERROR(InternalError, kInternal);
 

@@ -45,6 +45,13 @@ class Session {
 
   /// Whether `variable` holds a value in this session.
   bool is_initialized(const Variable& variable) const;
+  /// A host copy of `variable`'s value in this session (what a checkpoint saves). Throws
+  /// FailedPreconditionError "Attempting to use uninitialized value F" when it has none.
+  Tensor variable_value(const Variable& variable) const;
+  /// Makes a copy of `value` the value of `variable` in this session, as running its initializer
+  /// would (TF's Variable.load). Throws InvalidArgumentError naming the variable when the dtype
+  /// differs or the shape is incompatible with the variable's.
+  void assign_variable(const Variable& variable, const Tensor& value);
   /// Memory held on `device` ("/cpu:0") by this process, per category.
   MemoryStats memory_stats(const std::string& device = "/cpu:0") const;
   Graph& graph() const;
