@@ -21,6 +21,7 @@
 //   vs::Tensor w = sess.run(g.tensor_by_name("model/w:0"));
 #pragma once
 
+#include "varscope/checkpoint_reader.h"
 #include "varscope/collections.h"
 #include "varscope/constraints.h"
 #include "varscope/device.h"
@@ -36,6 +37,7 @@
 #include "varscope/ops.h"
 #include "varscope/partitioners.h"
 #include "varscope/regularizers.h"
+#include "varscope/saver.h"
 #include "varscope/session.h"
 #include "varscope/shape.h"
 #include "varscope/tensor.h"

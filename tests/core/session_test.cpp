@@ -324,5 +324,29 @@ TEST(SessionTest, DeviceOptionsAndStats) {
   }
 }
 
+TEST(SessionVariableValues, AssignAndReadAVariableDirectly) {
+  Graph g;
+  DefaultGraph use{g};
+  const Variable v = get_variable("scope_v", {2, 2}, {.initializer = zeros()});
+  const Output doubled = multiply(v, constant(2.0, DType::kFloat32));
+  Session sess(g);
+  VS_EXPECT_ERROR(sess.variable_value(v), FailedPreconditionError, "Attempting to use uninitialized value scope_v");
+  sess.assign_variable(v, Tensor::from_vector<float>({1, 2, 3, 4}, Shape{2, 2}));
+  EXPECT_TRUE(sess.is_initialized(v));
+  EXPECT_EQ(sess.variable_value(v).to_vector<float>(), (std::vector<float>{1, 2, 3, 4}));
+  EXPECT_EQ(sess.run(doubled).to_vector<float>(), (std::vector<float>{2, 4, 6, 8}));
+  // The value is copied: changing the tensor passed in changes nothing.
+  Tensor value = Tensor::from_vector<float>({5, 6, 7, 8}, Shape{2, 2});
+  sess.assign_variable(v, value);
+  value.data<float>()[0] = -1;
+  EXPECT_EQ(sess.variable_value(v).to_vector<float>(), (std::vector<float>{5, 6, 7, 8}));
+
+  VS_EXPECT_ERROR(sess.assign_variable(v, Tensor::from_vector<float>({1, 2, 3}, Shape{3})), InvalidArgumentError,
+                  "Cannot assign a value of shape (3,) to variable scope_v, which has shape (2, 2)");
+  VS_EXPECT_ERROR(sess.assign_variable(v, Tensor::zeros(DType::kFloat64, Shape{2, 2})), InvalidArgumentError,
+                  "Cannot assign a value of dtype float64 to variable scope_v, which has dtype float32");
+  EXPECT_EQ(sess.variable_value(v).to_vector<float>(), (std::vector<float>{5, 6, 7, 8}));
+}
+
 }  // namespace
 }  // namespace varscope
