@@ -40,6 +40,7 @@
 #include "varscope/saver.h"
 #include "varscope/session.h"
 #include "varscope/shape.h"
+#include "varscope/summary.h"
 #include "varscope/tensor.h"
 #include "varscope/train.h"
 #include "varscope/variable.h"
