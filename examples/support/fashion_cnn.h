@@ -24,21 +24,30 @@ namespace varscope::examples {
 
 /// Logits (batch, 10) of `images` (batch, 28, 28, 1). Every call opens variable_scope(scope,
 /// reuse=AUTO_REUSE): the first call creates the variables, later calls share them.
-inline Output fashion_cnn(const Output& images, bool training, std::optional<std::int64_t> seed = std::nullopt,
-                          const std::string& scope = "cnn") {
-  VariableScope cnn{scope, {.reuse = AUTO_REUSE}};
-  Output h = layers::conv2d(images, 32, 5, {.padding = "same", .activation = nn::relu, .name = "conv1"});
+/// The convolutional base: conv1, pool1, conv2, pool2 and flatten, (batch, 7*7*64) features, in
+/// the current variable scope. Transfer learning reuses it under another scope.
+inline Output fashion_cnn_features(const Output& images) {
+  Output h =
+      layers::conv2d(images, 32, 5, {.padding = "same", .activation = nn::relu, .name = "conv1"});
   h = layers::max_pooling2d(h, 2, 2, "valid", "pool1");
   h = layers::conv2d(h, 64, 5, {.padding = "same", .activation = nn::relu, .name = "conv2"});
   h = layers::max_pooling2d(h, 2, 2, "valid", "pool2");
-  h = layers::flatten(h, "flatten");
+  return layers::flatten(h, "flatten");
+}
+
+inline Output fashion_cnn(const Output& images, bool training,
+                          std::optional<std::int64_t> seed = std::nullopt,
+                          const std::string& scope = "cnn") {
+  VariableScope cnn{scope, {.reuse = AUTO_REUSE}};
+  Output h = fashion_cnn_features(images);
   h = layers::dense(h, 1024, {.activation = nn::relu, .name = "dense"});
   h = layers::dropout(h, 0.4, training, seed, "dropout");
   return layers::dense(h, 10, {.name = "logits"});
 }
 
 /// The optimizers of varscope-train's --optimizer flag.
-inline std::unique_ptr<train::Optimizer> make_optimizer(const std::string& name, double learning_rate) {
+inline std::unique_ptr<train::Optimizer> make_optimizer(const std::string& name,
+                                                        double learning_rate) {
   if (name == "sgd") return std::make_unique<train::GradientDescentOptimizer>(learning_rate);
   if (name == "momentum") return std::make_unique<train::MomentumOptimizer>(learning_rate, 0.9);
   if (name == "adam") return std::make_unique<train::AdamOptimizer>(learning_rate);
@@ -48,10 +57,10 @@ inline std::unique_ptr<train::Optimizer> make_optimizer(const std::string& name,
 /// One training tower and one evaluation tower over shared variables, with loss, accuracy and
 /// the training op.
 struct FashionCnnGraph {
-  Output images{};       // placeholder float32 (?, 28, 28, 1)
-  Output labels{};       // placeholder int32 (?)
-  Output loss{};         // mean cross-entropy of the training tower
-  Output eval_correct{}; // number of correct predictions of the evaluation tower (float32 scalar)
+  Output images{};        // placeholder float32 (?, 28, 28, 1)
+  Output labels{};        // placeholder int32 (?)
+  Output loss{};          // mean cross-entropy of the training tower
+  Output eval_correct{};  // number of correct predictions of the evaluation tower (float32 scalar)
   Node* train_op = nullptr;
   Variable global_step{};
 };
