@@ -3,12 +3,14 @@
 //
 //   build/examples/varscope-train                         # 1 epoch, Adam 1e-3, batch 64
 //   build/examples/varscope-train --epochs 10             # the >= 91% run of the README
-#include <CLI/CLI.hpp>
+//   build/examples/varscope-train --logdir runs/cnn       # then: tensorboard --logdir runs
 #include <spdlog/spdlog.h>
 
+#include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdint>
 #include <exception>
+#include <optional>
 #include <string>
 
 #include "core/backend.h"  // cuda_available()
@@ -33,20 +35,22 @@ struct Flags {
   std::int64_t seed = 42;
   std::string data_dir = vs::data::default_fashion_mnist_dir().string();
   std::int64_t eval_batch_size = 1000;
+  std::string logdir{};
 };
 
 std::string pick_device(const std::string& requested) {
   if (requested == "cpu") return "/cpu:0";
   if (requested == "gpu") {
-    if (!vs::cuda_available()) throw vs::NotFoundError("--device gpu: no usable CUDA device on this machine");
+    if (!vs::cuda_available())
+      throw vs::NotFoundError("--device gpu: no usable CUDA device on this machine");
     return "/gpu:0";
   }
   return vs::cuda_available() ? "/gpu:0" : "/cpu:0";
 }
 
 // Correct predictions of the evaluation tower over `set`, in batches.
-double evaluate(vs::Session& sess, const vs::examples::FashionCnnGraph& g, const vs::data::LabeledImages& set,
-                std::int64_t batch_size) {
+double evaluate(vs::Session& sess, const vs::examples::FashionCnnGraph& g,
+                const vs::data::LabeledImages& set, std::int64_t batch_size) {
   double correct = 0;
   std::vector<std::int64_t> rows;
   for (std::int64_t begin = 0; begin < set.size(); begin += batch_size) {
@@ -64,56 +68,85 @@ int run(const Flags& flags) {
   using Clock = std::chrono::steady_clock;
   const auto start = Clock::now();
   const std::string device = pick_device(flags.device);
-  auto train = vs::data::load_fashion_mnist(flags.data_dir, vs::data::Split::kTrain,
-                                            flags.train_limit > 0 ? std::optional(flags.train_limit) : std::nullopt);
+  auto train = vs::data::load_fashion_mnist(
+      flags.data_dir, vs::data::Split::kTrain,
+      flags.train_limit > 0 ? std::optional(flags.train_limit) : std::nullopt);
   auto test = vs::data::load_fashion_mnist(flags.data_dir, vs::data::Split::kTest);
-  spdlog::info("Fashion-MNIST from {}: {} training and {} test images", flags.data_dir, train.size(), test.size());
+  spdlog::info("Fashion-MNIST from {}: {} training and {} test images", flags.data_dir,
+               train.size(), test.size());
 
   vs::Graph graph;
   vs::DefaultGraph use{graph};
   graph.set_random_seed(flags.seed);
-  const auto g = vs::examples::build_fashion_cnn_graph(flags.optimizer, flags.learning_rate, std::nullopt);
+  const auto g =
+      vs::examples::build_fashion_cnn_graph(flags.optimizer, flags.learning_rate, std::nullopt);
   std::int64_t parameters = 0;
   for (const vs::Variable& v : vs::trainable_variables()) parameters += v.shape().num_elements();
-  spdlog::info("model: {} trainable variables, {} parameters; optimizer {} (learning rate {}), batch {}, device {}",
-               vs::trainable_variables().size(), parameters, flags.optimizer, flags.learning_rate, flags.batch_size,
-               device);
-  if (device != "/cpu:0") spdlog::warn("ops run on the CPU backend until the CUDA kernels land (issue 5)");
+  spdlog::info(
+      "model: {} trainable variables, {} parameters; optimizer {} (learning rate {}), batch {}, "
+      "device {}",
+      vs::trainable_variables().size(), parameters, flags.optimizer, flags.learning_rate,
+      flags.batch_size, device);
+  if (device != "/cpu:0")
+    spdlog::warn("ops run on the CPU backend until the CUDA kernels land (issue 5)");
 
   vs::Session sess{graph, {.device = device}};
   sess.run_targets({vs::global_variables_initializer()});
 
+  // TensorBoard: the graph, the training loss of every step and the test accuracy of every epoch.
+  std::optional<vs::summary::FileWriter> events;
+  if (!flags.logdir.empty()) {
+    events.emplace(flags.logdir);
+    events->add_graph(graph);
+    spdlog::info("TensorBoard events: {} (tensorboard --logdir {})", events->path(), flags.logdir);
+  }
+  std::int64_t global_step = 0;
+  std::optional<double> accuracy;  // of the model as it is now
+
   const std::int64_t steps_per_epoch = train.size() / flags.batch_size;
   if (steps_per_epoch == 0) {
-    throw vs::InvalidArgumentError("--batch-size " + std::to_string(flags.batch_size) + " is larger than the " +
-                                   std::to_string(train.size()) + " training images");
+    throw vs::InvalidArgumentError("--batch-size " + std::to_string(flags.batch_size) +
+                                   " is larger than the " + std::to_string(train.size()) +
+                                   " training images");
   }
   for (int epoch = 0; epoch < flags.epochs; ++epoch) {
     const auto order = vs::data::epoch_order(train.size(), static_cast<std::uint64_t>(flags.seed),
                                              static_cast<std::uint64_t>(epoch));
-    vs::examples::ProgressBar bar(fmt::format("epoch {}/{}", epoch + 1, flags.epochs), steps_per_epoch,
-                                  flags.batch_size);
+    vs::examples::ProgressBar bar(fmt::format("epoch {}/{}", epoch + 1, flags.epochs),
+                                  steps_per_epoch, flags.batch_size);
     double loss_sum = 0;
     for (std::int64_t step = 0; step < steps_per_epoch; ++step) {
       std::span<const std::int64_t> rows(order.data() + step * flags.batch_size,
                                          static_cast<std::size_t>(flags.batch_size));
-      const auto out = sess.run({g.loss}, {{g.images, vs::data::gather_rows(train.images, rows)},
-                                           {g.labels, vs::data::gather_rows(train.labels, rows)}},
+      const auto out = sess.run({g.loss},
+                                {{g.images, vs::data::gather_rows(train.images, rows)},
+                                 {g.labels, vs::data::gather_rows(train.labels, rows)}},
                                 {g.train_op});
       const double loss = out[0].item<double>();
-      if (!std::isfinite(loss)) throw vs::RuntimeError("the loss diverged (" + std::to_string(loss) + ") at step " +
-                                                       std::to_string(step) + "; try a smaller --learning-rate");
+      if (!std::isfinite(loss))
+        throw vs::RuntimeError("the loss diverged (" + std::to_string(loss) + ") at step " +
+                               std::to_string(step) + "; try a smaller --learning-rate");
       loss_sum += loss;
+      ++global_step;
+      if (events) events->scalar("loss", loss, global_step);
       bar.update(step + 1, loss_sum / static_cast<double>(step + 1));
     }
-    spdlog::info("epoch {}: mean training loss {:.4f}", epoch + 1, loss_sum / static_cast<double>(steps_per_epoch));
+    spdlog::info("epoch {}: mean training loss {:.4f}", epoch + 1,
+                 loss_sum / static_cast<double>(steps_per_epoch));
+    accuracy.reset();
+    if (events) {
+      accuracy = evaluate(sess, g, test, flags.eval_batch_size);
+      events->scalar("accuracy", *accuracy, global_step);
+      events->flush();
+    }
   }
-
-  const double accuracy = evaluate(sess, g, test, flags.eval_batch_size);
+  if (!accuracy) accuracy = evaluate(sess, g, test, flags.eval_batch_size);
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  spdlog::info("done in {:.1f} s; peak activation memory {:.1f} MiB", seconds,
-               static_cast<double>(sess.memory_stats().peak_bytes(vs::MemoryCategory::kActivation)) / (1 << 20));
-  fmt::print("test_accuracy={:.4f}\n", accuracy);
+  spdlog::info(
+      "done in {:.1f} s; peak activation memory {:.1f} MiB", seconds,
+      static_cast<double>(sess.memory_stats().peak_bytes(vs::MemoryCategory::kActivation)) /
+          (1 << 20));
+  fmt::print("test_accuracy={:.4f}\n", *accuracy);
   return 0;
 }
 
@@ -125,7 +158,9 @@ int main(int argc, char** argv) {
   app.add_option("--device", flags.device, "cpu, gpu or auto (the GPU when there is one)")
       ->check(CLI::IsMember({"cpu", "gpu", "auto"}))
       ->capture_default_str();
-  app.add_option("--epochs", flags.epochs, "passes over the training set")->check(CLI::PositiveNumber)->capture_default_str();
+  app.add_option("--epochs", flags.epochs, "passes over the training set")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   app.add_option("--batch-size", flags.batch_size, "images per training step")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
@@ -135,14 +170,20 @@ int main(int argc, char** argv) {
   app.add_option("--optimizer", flags.optimizer, "sgd, momentum (0.9) or adam")
       ->check(CLI::IsMember({"sgd", "momentum", "adam"}))
       ->capture_default_str();
-  app.add_option("--train-limit", flags.train_limit, "use the first N training images (0: all 60000)")
+  app.add_option("--train-limit", flags.train_limit,
+                 "use the first N training images (0: all 60000)")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
-  app.add_option("--seed", flags.seed, "graph-level random seed and data order")->capture_default_str();
-  app.add_option("--data-dir", flags.data_dir, "directory of the Fashion-MNIST IDX files")->capture_default_str();
+  app.add_option("--seed", flags.seed, "graph-level random seed and data order")
+      ->capture_default_str();
+  app.add_option("--data-dir", flags.data_dir, "directory of the Fashion-MNIST IDX files")
+      ->capture_default_str();
   app.add_option("--eval-batch-size", flags.eval_batch_size, "images per evaluation step")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
+  app.add_option(
+      "--logdir", flags.logdir,
+      "write TensorBoard events here: the graph, the loss per step, the test accuracy per epoch");
   CLI11_PARSE(app, argc, argv);
 
   spdlog::set_pattern("[%H:%M:%S] %^%l%$ %v");
