@@ -23,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "support/evaluate.h"
 #include "varscope/checkpoint_reader.h"
 #include "varscope/data.h"
 #include "varscope/varscope.h"
@@ -71,16 +72,7 @@ double fit(vs::Session& sess, const ex::TrainableGraph& g, const vs::data::Label
 
 double accuracy(vs::Session& sess, const ex::TrainableGraph& g,
                 const vs::data::LabeledImages& test) {
-  double correct = 0;
-  std::vector<std::int64_t> rows;
-  for (std::int64_t begin = 0; begin < test.size(); begin += 500) {
-    rows.clear();
-    for (std::int64_t i = begin; i < std::min(test.size(), begin + 500); ++i) rows.push_back(i);
-    correct += sess.run(g.eval_correct, {{g.images, vs::data::gather_rows(test.images, rows)},
-                                         {g.labels, vs::data::gather_rows(test.labels, rows)}})
-                   .item<double>();
-  }
-  return correct / static_cast<double>(test.size());
+  return ex::accuracy(sess, g.images, g.labels, g.eval_correct, test, 500);
 }
 
 int run(const Flags& flags) {

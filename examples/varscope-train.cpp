@@ -14,6 +14,7 @@
 #include <string>
 
 #include "core/backend.h"  // cuda_available()
+#include "support/evaluate.h"
 #include "support/fashion_cnn.h"
 #include "support/progress_bar.h"
 #include "varscope/data.h"
@@ -48,20 +49,10 @@ std::string pick_device(const std::string& requested) {
   return vs::cuda_available() ? "/gpu:0" : "/cpu:0";
 }
 
-// Correct predictions of the evaluation tower over `set`, in batches.
+// Accuracy of the evaluation tower over `set`.
 double evaluate(vs::Session& sess, const vs::examples::FashionCnnGraph& g,
                 const vs::data::LabeledImages& set, std::int64_t batch_size) {
-  double correct = 0;
-  std::vector<std::int64_t> rows;
-  for (std::int64_t begin = 0; begin < set.size(); begin += batch_size) {
-    const std::int64_t end = std::min(set.size(), begin + batch_size);
-    rows.resize(static_cast<std::size_t>(end - begin));
-    for (std::int64_t i = begin; i < end; ++i) rows[static_cast<std::size_t>(i - begin)] = i;
-    correct += sess.run(g.eval_correct, {{g.images, vs::data::gather_rows(set.images, rows)},
-                                         {g.labels, vs::data::gather_rows(set.labels, rows)}})
-                   .item<double>();
-  }
-  return correct / static_cast<double>(set.size());
+  return vs::examples::accuracy(sess, g.images, g.labels, g.eval_correct, set, batch_size);
 }
 
 int run(const Flags& flags) {

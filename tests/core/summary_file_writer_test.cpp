@@ -18,6 +18,7 @@
 #include "core/proto/graph.pb.h"
 #include "core/summary/record_reader.h"
 #include "expect_error.h"
+#include "scratch_dir.h"
 #include "varscope/varscope.h"
 
 namespace varscope::summary {
@@ -42,19 +43,10 @@ double now_seconds() {
 
 class SummaryFileWriterTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = fs::temp_directory_path() /
-           ("varscope_events_" + std::to_string(::getpid()) + "_" + info->name());
-    fs::remove_all(dir_);
-  }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
   std::string logdir(const std::string& sub = "run") const { return (dir_ / sub).string(); }
 
-  fs::path dir_;
+  testing::ScratchDir scratch_;
+  fs::path dir_ = scratch_.path();
 };
 
 TEST_F(SummaryFileWriterTest, CreatesTheLogdirAndANamedEventFile) {

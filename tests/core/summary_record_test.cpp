@@ -14,6 +14,7 @@
 #include "core/summary/record_reader.h"
 #include "core/summary/record_writer.h"
 #include "expect_error.h"
+#include "scratch_dir.h"
 #include "varscope/error.h"
 
 namespace varscope::summary {
@@ -23,18 +24,6 @@ namespace fs = std::filesystem;
 
 class SummaryRecordTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = fs::temp_directory_path() /
-           ("varscope_record_" + std::to_string(::getpid()) + "_" + info->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-
   std::string path(const std::string& name) const { return (dir_ / name).string(); }
 
   std::string write_records(const std::string& name, const std::vector<std::string>& payloads) {
@@ -59,7 +48,8 @@ class SummaryRecordTest : public ::testing::Test {
     write_bytes(file, bytes);
   }
 
-  fs::path dir_;
+  testing::ScratchDir scratch_;
+  fs::path dir_ = scratch_.path();
 };
 
 std::string binary_payload() {
