@@ -1,0 +1,115 @@
+// AUTO_REUSE must be visible in the memory numbers: N towers of the reference CNN
+// (support/fashion_cnn.h) built under one variable_scope("cnn", reuse=AUTO_REUSE) hold the
+// variables of exactly one tower, while N towers in separate scopes ("cnn_0", "cnn_1", ...) hold N
+// sets.
+//
+//   build/bench/bench_auto_reuse_memory                 # on the CPU backend (the GPU once issue 5
+//   lands)
+//
+// The timed part is building the graph of N towers. Counters, for a session over that graph after
+// initializing the variables and running one inference step of every tower (batch 8):
+//   variables       variables in GLOBAL_VARIABLES
+//   variable_MB     Variable bytes on the device
+//   sets            variable_MB / the bytes of one tower's variables (must be exactly 1 when
+//   shared) reserved_MB     bytes the allocator holds from the system activation_MB   activation
+//   peak of the step
+// A shared run whose variables are not exactly one set fails with an error, so running this
+// benchmark (ctest does, on the CPU) checks the sharing.
+#include <benchmark/benchmark.h>
+
+#include <string>
+#include <vector>
+
+#include "../examples/support/fashion_cnn.h"
+#include "varscope/varscope.h"
+
+namespace vs = varscope;
+
+namespace {
+
+constexpr std::int64_t kBatch = 8;
+
+// The logits of `towers` towers; shared: all under "cnn" (AUTO_REUSE), else "cnn_<i>".
+std::vector<vs::Output> build_towers(const vs::Output& images, std::int64_t towers, bool shared) {
+  std::vector<vs::Output> logits;
+  for (std::int64_t i = 0; i < towers; ++i) {
+    vs::NameScope tower{"tower_" + std::to_string(i)};
+    logits.push_back(vs::examples::fashion_cnn(images, false, std::nullopt,
+                                               shared ? "cnn" : "cnn_" + std::to_string(i)));
+  }
+  return logits;
+}
+
+std::int64_t variable_bytes(const std::vector<vs::Variable>& variables) {
+  std::int64_t bytes = 0;
+  for (const vs::Variable& v : variables) {
+    bytes += v.shape().num_elements() * static_cast<std::int64_t>(vs::dtype_size(v.dtype()));
+  }
+  return bytes;
+}
+
+// The bytes of one tower's variables, from the graph alone (not from the allocator under test).
+std::int64_t one_set_bytes() {
+  static const std::int64_t bytes = [] {
+    vs::Graph graph;
+    vs::DefaultGraph use{graph};
+    build_towers(vs::placeholder(vs::DType::kFloat32, vs::Shape{-1, 28, 28, 1}, "images"), 1, true);
+    return variable_bytes(vs::global_variables());
+  }();
+  return bytes;
+}
+
+void BM_Towers(benchmark::State& state, bool shared) {
+  const std::int64_t towers = state.range(0);
+  std::unique_ptr<vs::Graph> graph;
+  std::vector<vs::Output> logits;
+  vs::Output images;
+  for (auto _ : state) {
+    graph = std::make_unique<vs::Graph>();
+    vs::DefaultGraph use{*graph};
+    images = vs::placeholder(vs::DType::kFloat32, vs::Shape{-1, 28, 28, 1}, "images");
+    logits = build_towers(images, towers, shared);
+  }
+
+  vs::DefaultGraph use{*graph};
+  vs::Session sess{*graph};
+  const vs::MemoryStats before = sess.memory_stats();
+  sess.run_targets({vs::global_variables_initializer()});
+  const vs::FeedDict feeds{
+      {images, vs::Tensor::filled(vs::DType::kFloat32, vs::Shape{kBatch, 28, 28, 1}, 0.5)}};
+  const vs::MemoryStats initialized = sess.memory_stats();
+  for (int run = 0; run < 2; ++run) sess.run(logits, feeds);  // the first run plans the arena
+  const vs::MemoryStats after = sess.memory_stats();
+
+  const auto variable_held = after.current_bytes(vs::MemoryCategory::kVariable) -
+                             before.current_bytes(vs::MemoryCategory::kVariable);
+  const double sets = static_cast<double>(variable_held) / static_cast<double>(one_set_bytes());
+  state.counters["variables"] = static_cast<double>(vs::global_variables().size());
+  state.counters["variable_MB"] = static_cast<double>(variable_held) / 1e6;
+  state.counters["sets"] = sets;
+  state.counters["reserved_MB"] = static_cast<double>(after.reserved) / 1e6;
+  state.counters["activation_MB"] =
+      static_cast<double>(after.reserved - initialized.reserved) / 1e6;
+  if (shared && variable_held != one_set_bytes()) {
+    state.SkipWithError(("AUTO_REUSE towers hold " + std::to_string(variable_held) +
+                         " bytes of variables, not the " + std::to_string(one_set_bytes()) +
+                         " of one set")
+                            .c_str());
+  }
+  if (!shared && variable_held != towers * one_set_bytes()) {
+    state.SkipWithError(("separate towers hold " + std::to_string(variable_held) +
+                         " bytes of variables, not " + std::to_string(towers) + " sets")
+                            .c_str());
+  }
+}
+
+void tower_counts(benchmark::internal::Benchmark* b) {
+  for (const int n : {1, 2, 4, 8, 16, 32}) b->Arg(n);
+  b->ArgName("towers")->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(1);
+}
+BENCHMARK_CAPTURE(BM_Towers, shared_auto_reuse, true)->Apply(tower_counts);
+BENCHMARK_CAPTURE(BM_Towers, separate_scopes, false)->Apply(tower_counts);
+
+}  // namespace
+
+BENCHMARK_MAIN();
