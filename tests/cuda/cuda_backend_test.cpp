@@ -1,5 +1,7 @@
-// The CUDA backend: device allocator (rounding, statistics, out-of-memory text), copies, the fill
-// kernel. Everything that touches a GPU derives from CudaTest and is skipped without one.
+// The CUDA backend: the caching allocator on a device (statistics, caching, out-of-memory text),
+// copies, the fill kernel. Everything that touches a GPU derives from CudaTest and is skipped
+// without one; the allocator's own logic is tested on host memory in
+// tests/core/caching_allocator_test.cpp.
 #include "cuda/cuda_backend.h"
 
 #include <gmock/gmock.h>
@@ -7,10 +9,14 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <memory>
 #include <numeric>
+#include <string>
 #include <vector>
 
 #include "core/backend.h"
+#include "core/caching_allocator.h"
+#include "cuda/device_segment_source.h"
 #include "cuda/kernels/fill.h"
 #include "device_test.h"
 #include "varscope/error.h"
@@ -18,16 +24,13 @@
 namespace varscope {
 namespace {
 
-using cuda::DeviceAllocator;
 using test::CudaTest;
 using ::testing::HasSubstr;
 
-TEST(DeviceAllocatorSizes, RoundUpTo512Bytes) {
-  EXPECT_EQ(DeviceAllocator::round_size(0), 512U);
-  EXPECT_EQ(DeviceAllocator::round_size(1), 512U);
-  EXPECT_EQ(DeviceAllocator::round_size(512), 512U);
-  EXPECT_EQ(DeviceAllocator::round_size(513), 1024U);
-  EXPECT_EQ(DeviceAllocator::round_size(1'000'000), 1'000'448U);
+// A caching allocator of its own on device 0, so counts start from zero.
+std::unique_ptr<CachingAllocator> device_allocator(const std::string& device_name) {
+  return std::make_unique<CachingAllocator>(
+      std::make_unique<cuda::DeviceSegmentSource>(0, device_name));
 }
 
 TEST(CudaBackendFactory, ReturnsABackendExactlyWhenADeviceIsUsable) {
@@ -42,7 +45,8 @@ TEST(CudaBackendFactory, ReturnsABackendExactlyWhenADeviceIsUsable) {
 using CudaAllocatorTest = CudaTest;
 
 TEST_F(CudaAllocatorTest, CountsRoundedBytesPerCategory) {
-  DeviceAllocator allocator(0, backend().name());
+  const auto owned = device_allocator(backend().name());
+  CachingAllocator& allocator = *owned;
   void* w = allocator.allocate(1, MemoryCategory::kVariable, "model/w");
   void* a = allocator.allocate(513, MemoryCategory::kActivation);
   ASSERT_NE(w, nullptr);
@@ -54,7 +58,7 @@ TEST_F(CudaAllocatorTest, CountsRoundedBytesPerCategory) {
   EXPECT_EQ(stats.current_bytes(MemoryCategory::kActivation), 1024);
   EXPECT_EQ(stats.current_bytes(MemoryCategory::kGradient), 0);
   EXPECT_EQ(stats.total_current, 1536);
-  EXPECT_EQ(stats.reserved, 1536);
+  EXPECT_EQ(stats.reserved, static_cast<std::int64_t>(CachingAllocator::kSmallBuffer));
 
   allocator.deallocate(a, 513, MemoryCategory::kActivation);
   stats = allocator.stats();
@@ -65,6 +69,45 @@ TEST_F(CudaAllocatorTest, CountsRoundedBytesPerCategory) {
 
   allocator.deallocate(w, 1, MemoryCategory::kVariable);
   EXPECT_EQ(allocator.stats().total_current, 0);
+  allocator.empty_cache();
+  EXPECT_EQ(allocator.stats().reserved, 0);
+  EXPECT_EQ(allocator.caching_stats().num_device_frees, 1);
+}
+
+TEST_F(CudaAllocatorTest, ReusesFreedDeviceMemoryAndReturnsItOnEmptyCache) {
+  const auto owned = device_allocator(backend().name());
+  CachingAllocator& allocator = *owned;
+  constexpr std::size_t kBytes = std::size_t{256} << 20;
+  void* p = allocator.allocate(kBytes, MemoryCategory::kActivation, "big");
+  allocator.deallocate(p, kBytes, MemoryCategory::kActivation);
+  void* q = allocator.allocate(kBytes, MemoryCategory::kActivation, "big again");
+  EXPECT_EQ(q, p);  // from the cache, no second cudaMalloc
+  EXPECT_EQ(allocator.caching_stats().num_device_allocs, 1);
+  allocator.deallocate(q, kBytes, MemoryCategory::kActivation);
+
+  std::size_t free_before = 0;
+  std::size_t total = 0;
+  ASSERT_EQ(cudaMemGetInfo(&free_before, &total), cudaSuccess);
+  allocator.empty_cache();
+  std::size_t free_after = 0;
+  ASSERT_EQ(cudaMemGetInfo(&free_after, &total), cudaSuccess);
+  EXPECT_GE(free_after, free_before + kBytes);
+  EXPECT_EQ(allocator.stats().reserved, 0);
+}
+
+TEST_F(CudaAllocatorTest, SegmentSourceReportsOutOfMemoryAsNull) {
+  cuda::DeviceSegmentSource source(0, backend().name());
+  EXPECT_EQ(source.describe(), "/device:GPU:0 (" + backend().name() + ")");
+  EXPECT_EQ(source.allocate_segment(std::size_t{1} << 50), nullptr);
+  EXPECT_EQ(cudaPeekAtLastError(), cudaSuccess);  // cleared
+  const auto info = source.memory_info();
+  ASSERT_TRUE(info.has_value());
+  EXPECT_GT(info->second, 0U);
+  EXPECT_LE(info->first, info->second);
+  void* p = source.allocate_segment(CachingAllocator::kSmallBuffer);
+  ASSERT_NE(p, nullptr);
+  source.synchronize();
+  source.free_segment(p, CachingAllocator::kSmallBuffer);
 }
 
 TEST_F(CudaAllocatorTest, BackendAllocatorReportsItsAllocations) {
@@ -77,7 +120,8 @@ TEST_F(CudaAllocatorTest, BackendAllocatorReportsItsAllocations) {
 }
 
 TEST_F(CudaAllocatorTest, OutOfMemoryErrorStatesSizesAndRequester) {
-  DeviceAllocator allocator(0, backend().name());
+  const auto owned = device_allocator(backend().name());
+  CachingAllocator& allocator = *owned;
   void* held = allocator.allocate(2048, MemoryCategory::kActivation);
   constexpr std::size_t kPebibyte = std::size_t{1} << 50;
   try {
@@ -85,15 +129,18 @@ TEST_F(CudaAllocatorTest, OutOfMemoryErrorStatesSizesAndRequester) {
     FAIL() << "allocating 1 PiB succeeded";
   } catch (const OutOfMemoryError& e) {
     const std::string message = e.what();
-    EXPECT_THAT(message, HasSubstr("CUDA out of memory on /device:GPU:0 (" + backend().name()));
+    EXPECT_THAT(message, HasSubstr("Out of memory on /device:GPU:0 (" + backend().name() + ")"));
     EXPECT_THAT(message, HasSubstr("tried to allocate 1.00 PiB (1125899906842624 bytes)"));
     EXPECT_THAT(message, HasSubstr("for Variable 'model/conv1/weights'"));
-    EXPECT_THAT(message, HasSubstr("varscope has 2.00 KiB allocated, 2.00 KiB reserved"));
+    EXPECT_THAT(message, HasSubstr("varscope has 2.00 KiB allocated, 2.00 MiB reserved"));
     EXPECT_THAT(message, HasSubstr(" free of "));
     EXPECT_EQ(e.code(), ErrorCode::kOutOfMemory);
   }
   // The failure is cleared: the allocator and the device keep working.
   EXPECT_EQ(cudaPeekAtLastError(), cudaSuccess);
+  const CachingAllocatorStats cache = allocator.caching_stats();
+  EXPECT_EQ(cache.num_ooms, 1);
+  EXPECT_EQ(cache.num_alloc_retries, 1);
   EXPECT_EQ(allocator.stats().total_current, 2048);
   void* p = allocator.allocate(1, MemoryCategory::kVariable);
   allocator.deallocate(p, 1, MemoryCategory::kVariable);
