@@ -1,0 +1,114 @@
+// GPU kernels of Relu, Sigmoid, Tanh, Exp, their gradients, BiasAdd and BiasAddGrad: the host
+// half. Same checks and messages as cpu/kernels/activation_kernels.cpp. BiasAdd adds the bias
+// along the last axis (NHWC; the op has no data_format attr, as on the CPU); BiasAddGrad is the
+// column sum of reduction_kernels.cu over every axis but the last.
+#include "cuda/kernels/activation_kernels.h"
+
+#include <string>
+
+#include "cuda/kernels/kernel_lists.h"
+#include "cuda/kernels/kernel_support.h"
+#include "cuda/kernels/reduction_kernels.h"
+
+namespace varscope::cuda {
+namespace {
+
+template <Activation Op>
+void activation_kernel(KernelContext& ctx) {
+  const Tensor& x = ctx.input(0);
+  Tensor& out = ctx.allocate_output(0, x.shape());
+  activation(Op, x.dtype(), x.raw_data(), out.raw_data(), x.num_elements(), stream_of(ctx));
+}
+
+// The gradients take two same-shaped inputs.
+template <ActivationGrad Op>
+void activation_grad_kernel(KernelContext& ctx, const char* a_name, const char* b_name) {
+  const Tensor& a = ctx.input(0);
+  const Tensor& b = ctx.input(1);
+  if (a.shape() != b.shape()) {
+    ctx.fail(std::string(a_name) + " shape " + a.shape().to_string() + " and " + b_name +
+             " shape " + b.shape().to_string() + " differ");
+  }
+  Tensor& out = ctx.allocate_output(0, a.shape());
+  activation_grad(Op, a.dtype(), a.raw_data(), b.raw_data(), out.raw_data(), a.num_elements(),
+                  stream_of(ctx));
+}
+
+void relu_grad_kernel(KernelContext& ctx) {
+  activation_grad_kernel<ActivationGrad::kRelu>(ctx, "gradients", "features");
+}
+void sigmoid_grad_kernel(KernelContext& ctx) {
+  activation_grad_kernel<ActivationGrad::kSigmoid>(ctx, "y", "dy");
+}
+void tanh_grad_kernel(KernelContext& ctx) {
+  activation_grad_kernel<ActivationGrad::kTanh>(ctx, "y", "dy");
+}
+
+// BiasAdd(value (..., C), bias (C)).
+void bias_add_kernel(KernelContext& ctx) {
+  const Tensor& value = ctx.input(0);
+  const Tensor& bias = ctx.input(1);
+  if (value.shape().rank() < 2)
+    ctx.fail("value must be at least rank 2, got shape " + value.shape().to_string());
+  if (bias.shape().rank() != 1 || bias.shape().dim(0) != value.shape().dim(-1)) {
+    ctx.fail("bias shape " + bias.shape().to_string() +
+             " does not match the last dimension of value shape " + value.shape().to_string());
+  }
+  Tensor& out = ctx.allocate_output(0, value.shape());
+  const std::int64_t channels = bias.num_elements();
+  if (out.num_elements() == 0) return;
+  bias_add(value.dtype(), value.raw_data(), bias.raw_data(), out.raw_data(),
+           value.num_elements() / channels, channels, stream_of(ctx));
+}
+
+// BiasAddGrad(out_backprop (..., C)): the sum over every axis but the last.
+void bias_add_grad_kernel(KernelContext& ctx) {
+  const Tensor& dy = ctx.input(0);
+  if (dy.shape().rank() < 2)
+    ctx.fail("out_backprop must be at least rank 2, got shape " + dy.shape().to_string());
+  const std::int64_t channels = dy.shape().dim(-1);
+  Tensor& out = ctx.allocate_output(0, Shape{channels});
+  if (channels == 0) return;
+  const std::int64_t rows = dy.num_elements() / channels;
+  // (rows, channels) reduced over rows: kept channels (stride 1), reduced rows (stride channels).
+  ReduceGeometry geometry;
+  geometry.num_outputs = channels;
+  geometry.reduced_count = rows;
+  geometry.kept.rank = 1;
+  geometry.kept.sizes[0] = channels;
+  geometry.kept.strides[0] = 1;
+  geometry.reduced.rank = 1;
+  geometry.reduced.sizes[0] = rows;
+  geometry.reduced.strides[0] = channels;
+  const std::size_t bytes = reduce_workspace_bytes(dy.dtype(), ReduceOp::kSum, geometry);
+  Tensor workspace;
+  if (bytes > 0) {
+    // float64 elements: the partial accumulators need 8-byte alignment.
+    workspace = ctx.allocate_temp(
+        DType::kFloat64,
+        Shape{static_cast<std::int64_t>((bytes + sizeof(double) - 1) / sizeof(double))});
+  }
+  reduce(dy.dtype(), ReduceOp::kSum, dy.raw_data(), out.raw_data(), geometry,
+         bytes > 0 ? workspace.raw_data() : nullptr, stream_of(ctx));
+}
+
+}  // namespace
+
+void register_activation_kernels(KernelRegistry& registry) {
+  for (DType dtype : {DType::kFloat32, DType::kFloat64}) {
+    registry.add("Relu", DeviceType::kGPU, dtype, activation_kernel<Activation::kRelu>);
+    registry.add("Sigmoid", DeviceType::kGPU, dtype, activation_kernel<Activation::kSigmoid>);
+    registry.add("Tanh", DeviceType::kGPU, dtype, activation_kernel<Activation::kTanh>);
+    registry.add("Exp", DeviceType::kGPU, dtype, activation_kernel<Activation::kExp>);
+    registry.add("ReluGrad", DeviceType::kGPU, dtype, relu_grad_kernel);
+    registry.add("SigmoidGrad", DeviceType::kGPU, dtype, sigmoid_grad_kernel);
+    registry.add("TanhGrad", DeviceType::kGPU, dtype, tanh_grad_kernel);
+  }
+  // BiasAdd is not only for floats in TF.
+  for (DType dtype : {DType::kFloat32, DType::kFloat64, DType::kInt32, DType::kInt64}) {
+    registry.add("BiasAdd", DeviceType::kGPU, dtype, bias_add_kernel);
+    registry.add("BiasAddGrad", DeviceType::kGPU, dtype, bias_add_grad_kernel);
+  }
+}
+
+}  // namespace varscope::cuda

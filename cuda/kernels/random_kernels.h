@@ -1,0 +1,24 @@
+// Launcher of cuda/kernels/random_kernels.cu: RandomUniform, RandomStandardNormal and
+// TruncatedNormal values from Philox4x32-10 (cpu/kernels/philox.h), drawn exactly as the CPU
+// kernels draw them, so both devices give the same values for the same stream position.
+#pragma once
+
+#include <cuda_runtime_api.h>
+
+#include <cstdint>
+
+#include "varscope/dtype.h"
+
+namespace varscope::cuda {
+
+enum class RandomDistribution : std::uint8_t { kUniform, kNormal, kTruncatedNormal };
+
+/// Fills out[0, n) (dtype float32, float64, float16 or bfloat16) from the stream
+/// Philox4x32(seed, seed2) advanced by `offset` blocks: group g of 4 values (2 for float64) uses
+/// block g; truncated normal gives group g the sub-stream starting at block g * 256 (128 for
+/// float64) and redraws values beyond 2 standard deviations, as TF's CPU kernels do.
+void fill_random(DType dtype, RandomDistribution distribution, std::uint64_t seed,
+                 std::uint64_t seed2, std::uint64_t offset, void* out, std::int64_t n,
+                 cudaStream_t stream);
+
+}  // namespace varscope::cuda

@@ -1,0 +1,179 @@
+// Optimizer updates on the GPU (TF's training_ops formulas, as cpu/kernels/training_kernels.cpp):
+// element-wise grid-stride kernels updating the variable and its slots in place. The scalar
+// hyper-parameters are read from device memory by every thread (one cached load each), so a step
+// never waits for the host.
+#include <cstdint>
+#include <string>
+
+#include "cuda/check.h"
+#include "cuda/kernels/reduce.cuh"
+#include "cuda/kernels/training_kernels.h"
+#include "varscope/error.h"
+
+namespace varscope::cuda {
+namespace {
+
+using reduce_cuh::blocks_for;
+using reduce_cuh::kBlockThreads;
+
+template <class T>
+__global__ void __launch_bounds__(kBlockThreads)
+    gradient_descent_kernel(T* var, const T* alpha, const T* delta, std::int64_t n) {
+  const T a = *alpha;
+  const std::int64_t stride = static_cast<std::int64_t>(blockDim.x) * gridDim.x;
+  for (std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n;
+       i += stride) {
+    var[i] -= delta[i] * a;
+  }
+}
+
+template <class T, bool kNesterov>
+__global__ void __launch_bounds__(kBlockThreads)
+    momentum_kernel(T* var, T* accum, const T* lr, const T* grad, const T* momentum,
+                    std::int64_t n) {
+  const T rate = *lr;
+  const T mu = *momentum;
+  const std::int64_t stride = static_cast<std::int64_t>(blockDim.x) * gridDim.x;
+  for (std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n;
+       i += stride) {
+    const T g = grad[i];
+    const T a = accum[i] * mu + g;
+    accum[i] = a;
+    if constexpr (kNesterov) {
+      var[i] -= g * rate + a * mu * rate;
+    } else {
+      var[i] -= a * rate;
+    }
+  }
+}
+
+// The scalars as typed device pointers.
+template <class T>
+struct TypedAdamScalars {
+  const T* beta1_power{};
+  const T* beta2_power{};
+  const T* lr{};
+  const T* beta1{};
+  const T* beta2{};
+  const T* epsilon{};
+};
+
+template <class T, bool kNesterov>
+__global__ void __launch_bounds__(kBlockThreads)
+    adam_kernel(T* var, T* m, T* v, TypedAdamScalars<T> scalars, const T* grad, std::int64_t n) {
+  const T one(1);
+  const T beta1 = *scalars.beta1;
+  const T beta2 = *scalars.beta2;
+  const T epsilon = *scalars.epsilon;
+  const T alpha = *scalars.lr * sqrt(one - *scalars.beta2_power) / (one - *scalars.beta1_power);
+  const std::int64_t stride = static_cast<std::int64_t>(blockDim.x) * gridDim.x;
+  for (std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n;
+       i += stride) {
+    const T g = grad[i];
+    T mi = m[i];
+    T vi = v[i];
+    mi += (g - mi) * (one - beta1);
+    vi += (g * g - vi) * (one - beta2);
+    m[i] = mi;
+    v[i] = vi;
+    if constexpr (kNesterov) {
+      var[i] -= ((g * (one - beta1) + beta1 * mi) * alpha) / (sqrt(vi) + epsilon);
+    } else {
+      var[i] -= (mi * alpha) / (sqrt(vi) + epsilon);
+    }
+  }
+}
+
+[[noreturn]] void unsupported(const char* launcher, DType dtype) {
+  throw InvalidArgumentError("[" + std::string(launcher) + "] dtype " +
+                             std::string(dtype_name(dtype)) + " is not supported on GPU");
+}
+
+template <class T>
+void gradient_descent_typed(void* var, const void* alpha, const void* delta, std::int64_t n,
+                            cudaStream_t stream) {
+  gradient_descent_kernel<T><<<blocks_for(n), kBlockThreads, 0, stream>>>(
+      static_cast<T*>(var), static_cast<const T*>(alpha), static_cast<const T*>(delta), n);
+  VS_CUDA_CHECK(cudaGetLastError());
+}
+
+template <class T>
+void momentum_typed(void* var, void* accum, const void* lr, const void* grad, const void* momentum,
+                    bool use_nesterov, std::int64_t n, cudaStream_t stream) {
+  auto* v = static_cast<T*>(var);
+  auto* a = static_cast<T*>(accum);
+  const auto* r = static_cast<const T*>(lr);
+  const auto* g = static_cast<const T*>(grad);
+  const auto* mu = static_cast<const T*>(momentum);
+  if (use_nesterov) {
+    momentum_kernel<T, true><<<blocks_for(n), kBlockThreads, 0, stream>>>(v, a, r, g, mu, n);
+  } else {
+    momentum_kernel<T, false><<<blocks_for(n), kBlockThreads, 0, stream>>>(v, a, r, g, mu, n);
+  }
+  VS_CUDA_CHECK(cudaGetLastError());
+}
+
+template <class T>
+void adam_typed(void* var, void* m, void* v, const AdamScalars& s, const void* grad,
+                bool use_nesterov, std::int64_t n, cudaStream_t stream) {
+  const TypedAdamScalars<T> typed{
+      static_cast<const T*>(s.beta1_power), static_cast<const T*>(s.beta2_power),
+      static_cast<const T*>(s.lr),          static_cast<const T*>(s.beta1),
+      static_cast<const T*>(s.beta2),       static_cast<const T*>(s.epsilon)};
+  auto* w = static_cast<T*>(var);
+  auto* pm = static_cast<T*>(m);
+  auto* pv = static_cast<T*>(v);
+  const auto* g = static_cast<const T*>(grad);
+  if (use_nesterov) {
+    adam_kernel<T, true><<<blocks_for(n), kBlockThreads, 0, stream>>>(w, pm, pv, typed, g, n);
+  } else {
+    adam_kernel<T, false><<<blocks_for(n), kBlockThreads, 0, stream>>>(w, pm, pv, typed, g, n);
+  }
+  VS_CUDA_CHECK(cudaGetLastError());
+}
+
+}  // namespace
+
+// ------------------------------------------------------------------------------------------------
+// Launchers
+
+void apply_gradient_descent(DType dtype, void* var, const void* alpha, const void* delta,
+                            std::int64_t n, cudaStream_t stream) {
+  if (n <= 0) return;
+  switch (dtype) {
+    case DType::kFloat32:
+      return gradient_descent_typed<float>(var, alpha, delta, n, stream);
+    case DType::kFloat64:
+      return gradient_descent_typed<double>(var, alpha, delta, n, stream);
+    default:
+      unsupported("apply_gradient_descent", dtype);
+  }
+}
+
+void apply_momentum(DType dtype, void* var, void* accum, const void* lr, const void* grad,
+                    const void* momentum, bool use_nesterov, std::int64_t n, cudaStream_t stream) {
+  if (n <= 0) return;
+  switch (dtype) {
+    case DType::kFloat32:
+      return momentum_typed<float>(var, accum, lr, grad, momentum, use_nesterov, n, stream);
+    case DType::kFloat64:
+      return momentum_typed<double>(var, accum, lr, grad, momentum, use_nesterov, n, stream);
+    default:
+      unsupported("apply_momentum", dtype);
+  }
+}
+
+void apply_adam(DType dtype, void* var, void* m, void* v, const AdamScalars& scalars,
+                const void* grad, bool use_nesterov, std::int64_t n, cudaStream_t stream) {
+  if (n <= 0) return;
+  switch (dtype) {
+    case DType::kFloat32:
+      return adam_typed<float>(var, m, v, scalars, grad, use_nesterov, n, stream);
+    case DType::kFloat64:
+      return adam_typed<double>(var, m, v, scalars, grad, use_nesterov, n, stream);
+    default:
+      unsupported("apply_adam", dtype);
+  }
+}
+
+}  // namespace varscope::cuda
