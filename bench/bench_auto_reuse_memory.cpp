@@ -3,16 +3,16 @@
 // variables of exactly one tower, while N towers in separate scopes ("cnn_0", "cnn_1", ...) hold N
 // sets.
 //
-//   build/bench/bench_auto_reuse_memory                 # on the CPU backend (the GPU once issue 5
-//   lands)
+//   build/bench/bench_auto_reuse_memory    # on the GPU when there is one, else on the CPU
 //
 // The timed part is building the graph of N towers. Counters, for a session over that graph after
-// initializing the variables and running one inference step of every tower (batch 8):
+// initializing the variables and running one inference step of every tower (batch 8), all on the
+// device the session places the towers on (the label names it):
 //   variables       variables in GLOBAL_VARIABLES
 //   variable_MB     Variable bytes on the device
-//   sets            variable_MB / the bytes of one tower's variables (must be exactly 1 when
-//   shared) reserved_MB     bytes the allocator holds from the system activation_MB   activation
-//   peak of the step
+//   sets            variable_MB / the bytes of one tower's variables (exactly 1 when shared)
+//   reserved_MB     bytes the device allocator holds from the system
+//   activation_MB   what the step's activation arena added to reserved_MB
 // A shared run whose variables are not exactly one set fails with an error, so running this
 // benchmark (ctest does, on the CPU) checks the sharing.
 #include <benchmark/benchmark.h>
@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "../examples/support/fashion_cnn.h"
+#include "core/backend.h"  // cuda_available(), cuda_backend()
 #include "varscope/varscope.h"
 
 namespace vs = varscope;
@@ -72,14 +73,16 @@ void BM_Towers(benchmark::State& state, bool shared) {
   }
 
   vs::DefaultGraph use{*graph};
-  vs::Session sess{*graph};
-  const vs::MemoryStats before = sess.memory_stats();
+  const std::string device = vs::cuda_available() ? "/gpu:0" : "/cpu:0";
+  state.SetLabel(vs::cuda_available() ? vs::cuda_backend()->name() : "CPU");
+  vs::Session sess{*graph, {.device = device, .allow_soft_placement = false}};
+  const vs::MemoryStats before = sess.memory_stats(device);
   sess.run_targets({vs::global_variables_initializer()});
   const vs::FeedDict feeds{
       {images, vs::Tensor::filled(vs::DType::kFloat32, vs::Shape{kBatch, 28, 28, 1}, 0.5)}};
-  const vs::MemoryStats initialized = sess.memory_stats();
+  const vs::MemoryStats initialized = sess.memory_stats(device);
   for (int run = 0; run < 2; ++run) sess.run(logits, feeds);  // the first run plans the arena
-  const vs::MemoryStats after = sess.memory_stats();
+  const vs::MemoryStats after = sess.memory_stats(device);
 
   const auto variable_held = after.current_bytes(vs::MemoryCategory::kVariable) -
                              before.current_bytes(vs::MemoryCategory::kVariable);

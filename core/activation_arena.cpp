@@ -33,6 +33,12 @@ bool ActivationArena::owns(const void* ptr) const {
 }
 
 void* ActivationArena::allocate(std::size_t bytes, MemoryCategory category, std::string_view what) {
+  void* ptr = take(bytes, category, what);
+  if (poison_ && bytes > 0) poison_(ptr, bytes);
+  return ptr;
+}
+
+void* ActivationArena::take(std::size_t bytes, MemoryCategory category, std::string_view what) {
   if (!replaying_) {
     void* ptr = backing_.allocate(bytes, category, what);
     Block& b = blocks_.emplace_back();

@@ -12,6 +12,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -39,6 +40,9 @@ class ActivationArena final : public Allocator {
   std::size_t size() const { return size_; }
   /// True when the last run was served entirely from the planned buffer.
   bool last_run_planned() const { return replaying_ && !diverged_; }
+  /// Overwrites every block handed out from now on (tests: a kernel that leaves output elements
+  /// unwritten then shows garbage instead of a previous run's correct values).
+  void set_poison(std::function<void(void*, std::size_t)> poison) { poison_ = std::move(poison); }
 
   void* allocate(std::size_t bytes, MemoryCategory category, std::string_view what = {}) override;
   void deallocate(void* ptr, std::size_t bytes, MemoryCategory category) noexcept override;
@@ -63,6 +67,7 @@ class ActivationArena final : public Allocator {
   };
 
   void plan();
+  void* take(std::size_t bytes, MemoryCategory category, std::string_view what);
 
   Allocator& backing_;
   std::vector<Block> blocks_;
@@ -74,6 +79,7 @@ class ActivationArena final : public Allocator {
   int step_ = 0;
   std::vector<int> live_blocks_;
   std::vector<std::pair<std::byte*, std::size_t>> retired_;
+  std::function<void(void*, std::size_t)> poison_;
 };
 
 }  // namespace varscope

@@ -45,6 +45,8 @@ class Backend {
   virtual void copy_to_host(void* host_dst, const void* device_src, std::size_t bytes) = 0;
   virtual void copy_from_host(void* device_dst, const void* host_src, std::size_t bytes) = 0;
   virtual void copy_on_device(void* dst, const void* src, std::size_t bytes) = 0;
+  /// Sets `bytes` bytes of this backend's memory at `dst` to `value` (queued like a kernel).
+  virtual void fill_bytes(void* dst, unsigned char value, std::size_t bytes) = 0;
   /// Adds this backend's kernels to `registry`.
   virtual void register_kernels(KernelRegistry& registry) = 0;
 };

@@ -52,6 +52,14 @@ Tensor& KernelContext::allocate_output(int i, const Shape& shape) {
   // A variable's new value lives as long as the variable: the persistent pool, not the arena.
   const bool persistent = writes_variable(node_.op()) && !node_.inputs().empty();
   const MemoryCategory category = persistent ? variable_memory_category(*node_.inputs()[0].node) : output_category_;
+  if (host_memory_ && host_memory_->output(i)) {
+    if (!host_.backend || !host_.activations) {
+      throw InternalError("[" + node_.op() + "] node '" + node_.name() + "': output " + std::to_string(i) +
+                          " is in host memory, but the kernel was given no host allocator");
+    }
+    auto buffer = std::make_shared<TensorBuffer>(*host_.activations, bytes, category, Device::cpu());
+    return outputs_.at(static_cast<std::size_t>(i)) = Tensor(dtype, shape, std::move(buffer));
+  }
   auto buffer = std::make_shared<TensorBuffer>(persistent ? backend_.allocator() : activations_, bytes, category,
                                                Device{{}, {}, {}, backend_.device_type(), 0});
   Tensor& out = outputs_.at(static_cast<std::size_t>(i));
@@ -71,31 +79,52 @@ void KernelContext::fail(const std::string& message) const {
   throw InvalidArgumentError("[" + node_.op() + "] node '" + node_.name() + "': " + message);
 }
 
-void KernelRegistry::add(std::string_view op, DeviceType device, DType dtype, KernelFn fn) {
+void KernelRegistry::add(std::string_view op, DeviceType device, DType dtype, KernelFn fn,
+                         HostMemory host_memory) {
   if (!fn)
     throw InternalError("null kernel for " + kernel_key(op, dtype) + " on " +
                         std::string(device_type_name(device)));
-  auto [it, inserted] = kernels_.emplace(std::make_tuple(std::string(op), device, dtype), fn);
+  insert(op, device, dtype, KernelDef{fn, std::move(host_memory), false});
+}
+
+void KernelRegistry::add_on_host(std::string_view op, DeviceType device, DType dtype) {
+  if (device == DeviceType::kCPU) {
+    throw InternalError("add_on_host(" + kernel_key(op, dtype) + "): the CPU is the host");
+  }
+  insert(op, device, dtype, KernelDef{nullptr, {}, true});
+}
+
+void KernelRegistry::insert(std::string_view op, DeviceType device, DType dtype, KernelDef def) {
+  auto [it, inserted] = kernels_.emplace(std::make_tuple(std::string(op), device, dtype), std::move(def));
   if (!inserted) {
     throw InternalError("kernel " + kernel_key(op, dtype) + " on " +
                         std::string(device_type_name(device)) + " is registered twice");
   }
 }
 
-KernelFn KernelRegistry::find(std::string_view op, DeviceType device, DType dtype) const {
+const KernelDef* KernelRegistry::find(std::string_view op, DeviceType device, DType dtype) const {
   const std::string name(op);
   if (auto it = kernels_.find(std::make_tuple(name, device, dtype)); it != kernels_.end())
-    return it->second;
+    return &it->second;
   if (auto it = kernels_.find(std::make_tuple(name, device, DType::kInvalid));
       it != kernels_.end()) {
-    return it->second;
+    return &it->second;
   }
   return nullptr;
 }
 
+std::vector<std::string> KernelRegistry::ops(DeviceType device) const {
+  std::vector<std::string> out;
+  for (const auto& [key, def] : kernels_) {
+    if (std::get<1>(key) == device && (out.empty() || out.back() != std::get<0>(key)))
+      out.push_back(std::get<0>(key));
+  }
+  return out;
+}
+
 std::vector<std::string> KernelRegistry::list(DeviceType device) const {
   std::vector<std::string> out;
-  for (const auto& [key, fn] : kernels_) {
+  for (const auto& [key, def] : kernels_) {
     if (std::get<1>(key) == device) out.push_back(kernel_key(std::get<0>(key), std::get<2>(key)));
   }
   std::sort(out.begin(), out.end());

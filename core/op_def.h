@@ -66,6 +66,9 @@ struct OpDef {
   std::function<void(InferenceContext&)> infer;
   /// True for ops whose node must run even when nothing consumes it (Assign, NoOp).
   bool is_stateful = false;
+  /// Inputs taken by reference (TF's Ref(T)): the op writes the variable there, so it runs on the
+  /// variable's device and the input is never copied.
+  std::vector<int> ref_inputs{};
 };
 
 /// All OpDefs, filled once from the explicit lists in core/ops/*.cpp.

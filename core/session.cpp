@@ -1,9 +1,9 @@
 // Session: builds a Plan per (fetches, feeds, targets) signature, caches it, and executes it.
 //
 // A Plan is everything that can be decided without values: which nodes run (in id order, which is a
-// topological order because the graph is append-only), their kernels (looked up before anything
-// runs), where each value lives (a slot), and when a slot can be released. Placement and memory
-// planning will extend the Plan; the executor loop stays the same.
+// topological order because the graph is append-only), where each runs and with which kernel
+// (core/placement.cpp, before anything runs), the copies between devices (explicit steps, one per
+// value and destination), where each value lives (a slot), and when a slot can be released.
 #include "varscope/session.h"
 
 #include <algorithm>
@@ -14,7 +14,11 @@
 
 #include "core/activation_arena.h"
 #include "core/backend.h"
+#include "core/device_set.h"
 #include "core/kernel.h"
+#include "core/logging.h"
+#include "core/op_def.h"
+#include "core/placement.h"
 #include "core/tensor_buffer.h"
 #include "core/variable_memory.h"
 #include "varscope/collections.h"
@@ -24,10 +28,15 @@
 namespace varscope {
 namespace {
 
-// Ops whose input 0 is a variable reference they may read while uninitialized (they write it).
-bool consumes_ref(const Node& node, int input) { return input == 0 && node.op() == "Assign"; }
+// Assign writes a variable that may not hold a value yet; every other reader needs one.
+bool may_read_uninitialized(const Node& node, int input) { return input == 0 && node.op() == "Assign"; }
 
 bool is_variable_op(const Node& node) { return node.op() == "VariableV2"; }
+
+bool is_ref_input(const Node& node, int input) {
+  const OpDef* def = OpRegistry::global().find(node.op());
+  return def && std::find(def->ref_inputs.begin(), def->ref_inputs.end(), input) != def->ref_inputs.end();
+}
 
 std::string uninitialized_message(const Node& variable) {
   return "Attempting to use uninitialized value " + variable.name();
@@ -42,36 +51,58 @@ struct ValueRef {
 };
 
 struct Step {
-  Node* node = nullptr;
-  KernelFn kernel = nullptr;
+  Node* node = nullptr;  // a copy step: the node whose output it copies
+  const KernelDef* kernel = nullptr;  // null for a copy step
+  int device = 0;                     // index into the DeviceSet: where it runs (a copy: the destination)
+  int copy_source = -1;               // a copy step: the device it copies from
+  std::string copy_name;              // a copy step: "_copy/<producer>_<k>/to_GPU_0"
   MemoryCategory category = MemoryCategory::kActivation;  // of its outputs
   std::vector<ValueRef> inputs;
-  int first_slot = 0;        // outputs live in first_slot .. first_slot + num_outputs - 1
+  std::vector<int> input_devices;  // where each input must be (the safety net in execute() checks)
+  int first_slot = 0;              // outputs live in first_slot .. first_slot + num_outputs - 1
+  int num_outputs = 0;
   std::vector<int> release;  // slots no longer needed once this step has run
+
+  bool is_copy() const { return kernel == nullptr; }
 };
 
 using FeedShapes = std::vector<std::vector<std::int64_t>>;
 
-// Arenas of one plan, one per feed-shape signature (a smaller last batch plans its own), each used
-// by one run at a time: a concurrent run of the same plan takes (or makes) another.
+// One arena per device for one run.
+using RunArenas = std::vector<std::unique_ptr<ActivationArena>>;
+
+// Arenas of one plan, one set per feed-shape signature (a smaller last batch plans its own), each
+// used by one run at a time: a concurrent run of the same plan takes (or makes) another.
 class ArenaPool {
  public:
-  std::unique_ptr<ActivationArena> acquire(const FeedShapes& feed_shapes, Allocator& backing) {
-    std::lock_guard lock(mutex_);
-    auto& free = free_[feed_shapes];
-    if (free.empty()) return std::make_unique<ActivationArena>(backing);
-    std::unique_ptr<ActivationArena> arena = std::move(free.back());
-    free.pop_back();
-    return arena;
+  RunArenas acquire(const FeedShapes& feed_shapes, const DeviceSet& devices) {
+    {
+      std::lock_guard lock(mutex_);
+      auto& free = free_[feed_shapes];
+      if (!free.empty()) {
+        RunArenas arenas = std::move(free.back());
+        free.pop_back();
+        return arenas;
+      }
+    }
+    RunArenas arenas;
+    for (int d = 0; d < devices.size(); ++d) {
+      Backend& backend = devices.backend(d);
+      auto& arena = arenas.emplace_back(std::make_unique<ActivationArena>(backend.allocator()));
+      if (devices.options().poison_activations) {
+        arena->set_poison([&backend](void* ptr, std::size_t bytes) { backend.fill_bytes(ptr, 0xFF, bytes); });
+      }
+    }
+    return arenas;
   }
-  void release(const FeedShapes& feed_shapes, std::unique_ptr<ActivationArena> arena) {
+  void release(const FeedShapes& feed_shapes, RunArenas arenas) {
     std::lock_guard lock(mutex_);
-    free_[feed_shapes].push_back(std::move(arena));
+    free_[feed_shapes].push_back(std::move(arenas));
   }
 
  private:
   std::mutex mutex_;
-  std::map<FeedShapes, std::vector<std::unique_ptr<ActivationArena>>> free_;
+  std::map<FeedShapes, std::vector<RunArenas>> free_;
 };
 
 struct Plan {
@@ -101,16 +132,24 @@ struct PlanKey {
   auto operator<=>(const PlanKey&) const = default;
 };
 
+std::string device_suffix(const Device& device) {
+  return std::string(device_type_name(*device.type)) + "_" + std::to_string(device.index.value_or(0));
+}
+
 }  // namespace
 
 struct SessionImpl {
-  SessionImpl(Graph& g, SessionOptions o)
-      : graph(g), options(std::move(o)), device(Device::parse(options.device)) {}
+  SessionImpl(Graph& g, SessionOptions o, std::shared_ptr<const DeviceSet> d)
+      : graph(g), options(std::move(o)), devices(std::move(d)) {
+    if (!devices) devices = DeviceSet::local();
+    placement.default_device = Device::parse(options.device);
+    placement.allow_soft_placement = options.allow_soft_placement;
+  }
 
   Graph& graph;
   SessionOptions options;
-  Device device;  // requested; every node runs on the CPU until placement lands
-  Backend& backend = cpu_backend();
+  std::shared_ptr<const DeviceSet> devices;
+  PlacementOptions placement;
   VariableValues variables;
 
   std::mutex plans_mutex;
@@ -118,29 +157,32 @@ struct SessionImpl {
 
   std::shared_ptr<const Plan> plan_for(const PlanKey& key);
   std::shared_ptr<Plan> build_plan(const PlanKey& key) const;
-  Tensor read(const ValueRef& ref, const std::vector<Tensor>& values, const Node* consumer,
-              int input) const;
-  void execute(const Step& step, std::vector<Tensor>& values, Allocator& activations);
+  Tensor read(const ValueRef& ref, const std::vector<Tensor>& values, const Node* consumer, int input) const;
+  void execute(const Step& step, std::vector<Tensor>& values, RunArenas& arenas);
   void check_tensor(const Output& output, const std::string& role) const;
   void check_target(const Node* node) const;
+  /// `value` on device `to` (itself when it is there already), through the backends' copies.
+  Tensor copy_to(const Tensor& value, int to, Allocator& allocator, MemoryCategory category) const;
+  /// The device index of the tensor's buffer.
+  int device_of(const Tensor& value) const;
+  /// Where `variable` lives: its value's device, else where placement puts it.
+  int variable_device(const Node& variable) const;
 };
 
 namespace {
 
 void check_feed(const Output& output, const Tensor& value) {
   if (!value.defined()) {
-    throw InvalidArgumentError("Cannot feed an undefined Tensor for Tensor '" + output.name() +
-                               "'");
+    throw InvalidArgumentError("Cannot feed an undefined Tensor for Tensor '" + output.name() + "'");
   }
   if (value.dtype() != output.dtype()) {
-    throw InvalidArgumentError(
-        "Cannot feed value of dtype " + std::string(dtype_name(value.dtype())) + " for Tensor '" +
-        output.name() + "', which has dtype " + std::string(dtype_name(output.dtype())));
+    throw InvalidArgumentError("Cannot feed value of dtype " + std::string(dtype_name(value.dtype())) +
+                               " for Tensor '" + output.name() + "', which has dtype " +
+                               std::string(dtype_name(output.dtype())));
   }
   if (!value.shape().is_compatible_with(output.shape())) {
-    throw InvalidArgumentError("Cannot feed value of shape " + value.shape().to_string() +
-                               " for Tensor '" + output.name() + "', which has shape '" +
-                               output.shape().to_string() + "'");
+    throw InvalidArgumentError("Cannot feed value of shape " + value.shape().to_string() + " for Tensor '" +
+                               output.name() + "', which has shape '" + output.shape().to_string() + "'");
   }
 }
 
@@ -149,12 +191,10 @@ void check_feed(const Output& output, const Tensor& value) {
 void SessionImpl::check_tensor(const Output& o, const std::string& role) const {
   if (!o.node) throw InvalidArgumentError("Session::run: a null " + role + " was given");
   const std::string name = o.node->name() + ":" + std::to_string(o.index);
-  if (&o.node->graph() != &graph)
-    throw InvalidArgumentError("Tensor '" + name + "' is not an element of this graph.");
+  if (&o.node->graph() != &graph) throw InvalidArgumentError("Tensor '" + name + "' is not an element of this graph.");
   if (o.index < 0 || o.index >= o.node->num_outputs()) {
-    throw InvalidArgumentError("The " + role + " '" + name + "' does not exist: node '" +
-                               o.node->name() + "' has " + std::to_string(o.node->num_outputs()) +
-                               " outputs");
+    throw InvalidArgumentError("The " + role + " '" + name + "' does not exist: node '" + o.node->name() + "' has " +
+                               std::to_string(o.node->num_outputs()) + " outputs");
   }
 }
 
@@ -185,9 +225,7 @@ std::shared_ptr<Plan> SessionImpl::build_plan(const PlanKey& key) const {
     throw InvalidArgumentError("Tensor '" + dup->name() + "' is fed more than once");
   }
 
-  const auto fed = [&](const Output& o) {
-    return std::binary_search(key.feeds.begin(), key.feeds.end(), o);
-  };
+  const auto fed = [&](const Output& o) { return std::binary_search(key.feeds.begin(), key.feeds.end(), o); };
 
   // Needed nodes: the closure over inputs and control inputs, stopping at fed tensors.
   std::unordered_set<Node*> needed;
@@ -208,84 +246,168 @@ std::shared_ptr<Plan> SessionImpl::build_plan(const PlanKey& key) const {
     for (Node* c : n->control_inputs()) visit(c);
   }
   std::vector<Node*> order(needed.begin(), needed.end());
-  std::sort(order.begin(), order.end(),
-            [](const Node* a, const Node* b) { return a->id() < b->id(); });
+  std::sort(order.begin(), order.end(), [](const Node* a, const Node* b) { return a->id() < b->id(); });
 
-  auto plan = std::make_shared<Plan>();
-  for (const Output& o : key.feeds) plan->feed_slots.emplace(o, plan->num_slots++);
-
-  // Every kernel is found (and every placeholder known to be fed) before anything runs.
-  const KernelRegistry& registry = kernel_registry();
-  std::map<const Node*, std::size_t> step_of;
   for (Node* n : order) {
     if (n->op() == "Placeholder") {
-      throw InvalidArgumentError("You must feed a value for placeholder tensor '" + n->name() +
-                                 "' with dtype " + std::string(dtype_name(n->output_dtype(0))) +
-                                 " and shape " + n->output_shape(0).to_string());
+      throw InvalidArgumentError("You must feed a value for placeholder tensor '" + n->name() + "' with dtype " +
+                                 std::string(dtype_name(n->output_dtype(0))) + " and shape " +
+                                 n->output_shape(0).to_string());
     }
-    if (is_variable_op(*n)) continue;  // read through ValueRef::variable, see ValueRef
-    const DType dtype = kernel_dtype(*n);
-    KernelFn kernel = registry.find(n->op(), backend.device_type(), dtype);
-    if (!kernel) {
-      throw UnimplementedError("No kernel registered for op '" + n->op() + "' (dtype " +
-                               std::string(dtype_name(dtype)) + ") on device " +
-                               std::string(device_type_name(backend.device_type())) +
-                               ", needed by node '" + n->name() + "'");
-    }
-    step_of.emplace(n, plan->steps.size());
-    Step& step = plan->steps.emplace_back();
-    step.node = n;
-    step.kernel = kernel;
-    step.category = is_gradient_node(*n) ? MemoryCategory::kGradient : MemoryCategory::kActivation;
-    step.first_slot = plan->num_slots;
-    plan->num_slots += n->num_outputs();
+  }
+  // Every node's device and kernel are known before anything runs.
+  const std::unordered_map<const Node*, NodePlacement> placed = place_nodes(order, *devices, placement);
+
+  auto plan = std::make_shared<Plan>();
+  constexpr int kHost = 0;
+  std::vector<int> slot_device;  // where each slot's value lives
+  for (const Output& o : key.feeds) {
+    plan->feed_slots.emplace(o, plan->num_slots++);
+    slot_device.push_back(kHost);  // feeds arrive in host memory
   }
 
-  const auto ref_of = [&](const Output& o) {
+  std::map<const Node*, int> first_slot_of;
+  std::map<std::pair<int, int>, int> copies;  // (slot, device) -> the slot of its copy there
+  const auto new_slots = [&](Step& step, int count, int device, const HostMemory* host_memory) {
+    step.first_slot = plan->num_slots;
+    step.num_outputs = count;
+    plan->num_slots += count;
+    for (int k = 0; k < count; ++k) slot_device.push_back(host_memory && host_memory->output(k) ? kHost : device);
+  };
+  // A step copying `source` (produced on `from`) to `to`, placed just before its first consumer.
+  const auto add_copy = [&](const ValueRef& source, const Output& output, int from, int to) {
+    Step copy;
+    copy.node = output.node;
+    copy.device = to;
+    copy.copy_source = from;
+    copy.copy_name = "_copy/" + output.node->name() + "_" + std::to_string(output.index) + "/to_" +
+                     device_suffix(devices->device(to));
+    copy.category = is_gradient_node(*output.node) ? MemoryCategory::kGradient : MemoryCategory::kActivation;
+    copy.inputs.push_back(source);
+    copy.input_devices.push_back(from);
+    new_slots(copy, 1, to, nullptr);
+    plan->steps.push_back(std::move(copy));
+    return plan->steps.back().first_slot;
+  };
+
+  // The value of `o` on `device`: a slot, the variable itself, or a copy.
+  const auto value_on = [&](const Output& o, int device, bool by_reference) {
+    ValueRef ref;
+    int from = kHost;
+    if (auto it = plan->feed_slots.find(o); it != plan->feed_slots.end()) {
+      ref.slot = it->second;
+    } else if (is_variable_op(*o.node)) {
+      ref.variable = o.node;
+      from = placed.at(o.node).device;
+    } else {
+      ref.slot = first_slot_of.at(o.node) + o.index;
+    }
+    if (ref.slot >= 0) from = slot_device[static_cast<std::size_t>(ref.slot)];
+    if (from == device || by_reference) return std::pair{ref, from};
+    if (ref.slot >= 0) {
+      auto [it, inserted] = copies.emplace(std::pair{ref.slot, device}, -1);
+      if (inserted) it->second = add_copy(ref, o, from, device);
+      return std::pair{ValueRef{it->second, nullptr}, device};
+    }
+    // A variable read on another device (a caching device): one copy per reader and run, made
+    // when the reader runs, so it sees assignments earlier in the run.
+    return std::pair{ValueRef{add_copy(ref, o, from, device), nullptr}, device};
+  };
+
+  for (Node* n : order) {
+    if (is_variable_op(*n)) continue;  // read through ValueRef::variable, see ValueRef
+    const NodePlacement& where = placed.at(n);
+    Step step;
+    step.node = n;
+    step.kernel = where.kernel;
+    step.device = where.device;
+    step.category = is_gradient_node(*n) ? MemoryCategory::kGradient : MemoryCategory::kActivation;
+    const HostMemory* host_memory = step.device == kHost ? nullptr : &step.kernel->host_memory;
+    for (int i = 0; i < static_cast<int>(n->inputs().size()); ++i) {
+      const int wanted = host_memory && host_memory->input(i) ? kHost : step.device;
+      auto [ref, device] = value_on(n->inputs()[static_cast<std::size_t>(i)], wanted, is_ref_input(*n, i));
+      step.inputs.push_back(ref);
+      step.input_devices.push_back(wanted);
+    }
+    new_slots(step, n->num_outputs(), step.device, host_memory);
+    first_slot_of.emplace(n, step.first_slot);
+    plan->steps.push_back(std::move(step));
+  }
+
+  // Fetches are read where they are and copied to the host when the run ends.
+  for (const Output& o : key.fetches) {
     ValueRef ref;
     if (auto it = plan->feed_slots.find(o); it != plan->feed_slots.end()) {
       ref.slot = it->second;
     } else if (is_variable_op(*o.node)) {
       ref.variable = o.node;
     } else {
-      ref.slot = plan->steps[step_of.at(o.node)].first_slot + o.index;
+      ref.slot = first_slot_of.at(o.node) + o.index;
     }
-    return ref;
-  };
+    plan->fetches.push_back(ref);
+  }
 
   // Liveness: a slot is released after its last consumer; fetched slots are kept to the end.
   std::vector<int> last_use(static_cast<std::size_t>(plan->num_slots), -1);
   for (std::size_t i = 0; i < plan->steps.size(); ++i) {
-    Step& step = plan->steps[i];
-    for (const Output& in : step.node->inputs()) {
-      step.inputs.push_back(ref_of(in));
-      if (step.inputs.back().slot >= 0)
-        last_use[static_cast<std::size_t>(step.inputs.back().slot)] = static_cast<int>(i);
+    const Step& step = plan->steps[i];
+    for (const ValueRef& in : step.inputs) {
+      if (in.slot >= 0) last_use[static_cast<std::size_t>(in.slot)] = static_cast<int>(i);
     }
     // Outputs nobody reads go right after they are produced.
-    for (int k = 0; k < step.node->num_outputs(); ++k) {
+    for (int k = 0; k < step.num_outputs; ++k) {
       int& last = last_use[static_cast<std::size_t>(step.first_slot + k)];
       last = std::max(last, static_cast<int>(i));
     }
   }
   std::vector<bool> fetched(static_cast<std::size_t>(plan->num_slots), false);
-  for (const Output& o : key.fetches) {
-    plan->fetches.push_back(ref_of(o));
-    if (plan->fetches.back().slot >= 0)
-      fetched[static_cast<std::size_t>(plan->fetches.back().slot)] = true;
+  for (const ValueRef& ref : plan->fetches) {
+    if (ref.slot >= 0) fetched[static_cast<std::size_t>(ref.slot)] = true;
   }
   for (std::size_t s = 0; s < last_use.size(); ++s) {
     if (last_use[s] >= 0 && !fetched[s])
       plan->steps[static_cast<std::size_t>(last_use[s])].release.push_back(static_cast<int>(s));
   }
+
+  if (options.log_device_placement) {
+    for (const Step& step : plan->steps) {
+      const std::string device = "/job:localhost/replica:0/task:0" + devices->device(step.device).to_string();
+      if (step.is_copy()) {
+        logger().info("{}: (copy from {}): {}", step.copy_name, devices->device(step.copy_source).to_string(),
+                      device);
+      } else {
+        logger().info("{}: ({}): {}", step.node->name(), step.node->op(), device);
+      }
+    }
+  }
   return plan;
 }
 
-Tensor SessionImpl::read(const ValueRef& ref, const std::vector<Tensor>& values,
-                         const Node* consumer, int input) const {
+int SessionImpl::device_of(const Tensor& value) const { return std::max(devices->find(value.device()), 0); }
+
+Tensor SessionImpl::copy_to(const Tensor& value, int to, Allocator& allocator, MemoryCategory category) const {
+  const int from = device_of(value);
+  if (from == to || !value.defined()) return value;
+  constexpr int kHost = 0;
+  Tensor out(value.dtype(), value.shape(),
+             std::make_shared<TensorBuffer>(allocator, value.nbytes(), category, devices->device(to)));
+  if (value.nbytes() == 0) return out;
+  if (from == kHost) {
+    devices->backend(to).copy_from_host(out.raw_data(), value.raw_data(), value.nbytes());
+  } else if (to == kHost) {
+    devices->backend(from).copy_to_host(out.raw_data(), value.raw_data(), value.nbytes());
+  } else {  // device to device: through the host (one GPU per process for now)
+    Tensor staged = copy_to(value, kHost, devices->backend(kHost).allocator(), category);
+    devices->backend(to).copy_from_host(out.raw_data(), staged.raw_data(), value.nbytes());
+  }
+  return out;
+}
+
+Tensor SessionImpl::read(const ValueRef& ref, const std::vector<Tensor>& values, const Node* consumer,
+                         int input) const {
   if (ref.variable) {
     Tensor value = variables.get(ref.variable);
-    if (!value.defined() && !(consumer && consumes_ref(*consumer, input))) {
+    if (!value.defined() && !(consumer && may_read_uninitialized(*consumer, input))) {
       throw FailedPreconditionError(uninitialized_message(*ref.variable));
     }
     return value;
@@ -293,21 +415,47 @@ Tensor SessionImpl::read(const ValueRef& ref, const std::vector<Tensor>& values,
   return values[static_cast<std::size_t>(ref.slot)];
 }
 
-void SessionImpl::execute(const Step& step, std::vector<Tensor>& values, Allocator& activations) {
+void SessionImpl::execute(const Step& step, std::vector<Tensor>& values, RunArenas& arenas) {
   const Node& node = *step.node;
+  ActivationArena& arena = *arenas[static_cast<std::size_t>(step.device)];
+  if (step.is_copy()) {
+    const Tensor source = read(step.inputs[0], values, nullptr, -1);
+    values[static_cast<std::size_t>(step.first_slot)] = copy_to(source, step.device, arena, step.category);
+    for (int s : step.release) values[static_cast<std::size_t>(s)] = Tensor();
+    return;
+  }
+
   const auto where = [&] { return "[" + node.op() + "] node '" + node.name() + "': "; };
+  Backend& backend = devices->backend(step.device);
   std::vector<Tensor> inputs;
   inputs.reserve(step.inputs.size());
   for (std::size_t i = 0; i < step.inputs.size(); ++i) {
-    inputs.push_back(read(step.inputs[i], values, &node, static_cast<int>(i)));
-    if (!inputs.back().defined() && !consumes_ref(node, static_cast<int>(i))) {
+    Tensor value = read(step.inputs[i], values, &node, static_cast<int>(i));
+    if (!value.defined() && !may_read_uninitialized(node, static_cast<int>(i))) {
       throw InternalError(where() + "input " + std::to_string(i) + " has no value");
     }
+    // A variable whose value lives elsewhere than this plan expects (it was initialized by a plan
+    // that placed it on another device): written through a reference, it moves here for good;
+    // read, it is copied for this run.
+    const int wanted = step.input_devices[i];
+    if (value.defined() && device_of(value) != wanted) {
+      if (step.inputs[i].variable && is_ref_input(node, static_cast<int>(i))) {
+        value = copy_to(value, wanted, devices->backend(wanted).allocator(),
+                        variable_memory_category(*step.inputs[i].variable));
+        variables.set(step.inputs[i].variable, value);
+      } else {
+        value = copy_to(value, wanted, *arenas[static_cast<std::size_t>(wanted)], step.category);
+      }
+    }
+    inputs.push_back(std::move(value));
   }
 
-  KernelContext ctx(node, std::move(inputs), backend, variables, &activations, step.category);
+  constexpr int kHost = 0;
+  const HostMemory* host_memory = step.device == kHost ? nullptr : &step.kernel->host_memory;
+  KernelContext ctx(node, std::move(inputs), backend, variables, &arena, step.category, host_memory,
+                    HostSide{&devices->backend(kHost), arenas[kHost].get()});
   try {
-    step.kernel(ctx);
+    step.kernel->fn(ctx);
   } catch (const Error&) {
     throw;
   } catch (const std::bad_alloc&) {
@@ -320,17 +468,20 @@ void SessionImpl::execute(const Step& step, std::vector<Tensor>& values, Allocat
   std::vector<Tensor>& outputs = ctx.outputs();
   for (int k = 0; k < node.num_outputs(); ++k) {
     Tensor& out = outputs[static_cast<std::size_t>(k)];
-    if (!out.defined())
-      throw InternalError(where() + "the kernel did not set output " + std::to_string(k));
+    if (!out.defined()) throw InternalError(where() + "the kernel did not set output " + std::to_string(k));
     if (out.dtype() != node.output_dtype(k)) {
-      throw InternalError(where() + "the kernel produced " + std::string(dtype_name(out.dtype())) +
-                          " for output " + std::to_string(k) + ", expected " +
-                          std::string(dtype_name(node.output_dtype(k))));
+      throw InternalError(where() + "the kernel produced " + std::string(dtype_name(out.dtype())) + " for output " +
+                          std::to_string(k) + ", expected " + std::string(dtype_name(node.output_dtype(k))));
     }
     if (!out.shape().is_compatible_with(node.output_shape(k))) {
-      throw InternalError(where() + "the kernel produced shape " + out.shape().to_string() +
-                          " for output " + std::to_string(k) + ", expected " +
-                          node.output_shape(k).to_string());
+      throw InternalError(where() + "the kernel produced shape " + out.shape().to_string() + " for output " +
+                          std::to_string(k) + ", expected " + node.output_shape(k).to_string());
+    }
+    const int expected = host_memory && host_memory->output(k) ? kHost : step.device;
+    if (device_of(out) != expected) {
+      throw InternalError(where() + "the kernel produced output " + std::to_string(k) + " on " +
+                          devices->device(device_of(out)).to_string() + ", expected " +
+                          devices->device(expected).to_string());
     }
     values[static_cast<std::size_t>(step.first_slot + k)] = std::move(out);
   }
@@ -338,7 +489,10 @@ void SessionImpl::execute(const Step& step, std::vector<Tensor>& values, Allocat
 }
 
 Session::Session(Graph& graph, SessionOptions options)
-    : impl_(std::make_unique<SessionImpl>(graph, std::move(options))) {}
+    : impl_(std::make_unique<SessionImpl>(graph, std::move(options), nullptr)) {}
+
+Session::Session(Graph& graph, SessionOptions options, std::shared_ptr<const DeviceSet> devices)
+    : impl_(std::make_unique<SessionImpl>(graph, std::move(options), std::move(devices))) {}
 
 Session::~Session() = default;
 
@@ -350,35 +504,40 @@ std::vector<Tensor> Session::run(const std::vector<Output>& fetches, const FeedD
   std::sort(key.feeds.begin(), key.feeds.end());
 
   std::shared_ptr<const Plan> plan = impl_->plan_for(key);
+  const DeviceSet& devices = *impl_->devices;
+  constexpr int kHost = 0;
 
   std::vector<Tensor> values(static_cast<std::size_t>(plan->num_slots));
   FeedShapes feed_shapes(key.feeds.size());
   for (const auto& [output, value] : feeds) {
     check_feed(output, value);
-    // Kernels run on the host for now; device feeds are copied over.
-    const bool host = !value.device().type || *value.device().type == DeviceType::kCPU;
     const int slot = plan->feed_slots.at(output);
-    values[static_cast<std::size_t>(slot)] = host ? value : value.cast(value.dtype());
+    // Feeds live in host memory; a device tensor fed by the caller is brought over.
+    values[static_cast<std::size_t>(slot)] =
+        impl_->copy_to(value, kHost, devices.backend(kHost).allocator(), MemoryCategory::kActivation);
     feed_shapes[static_cast<std::size_t>(slot)] = value.shape().dims();
   }
 
-  std::unique_ptr<ActivationArena> arena = plan->arenas.acquire(feed_shapes, impl_->backend.allocator());
+  RunArenas arenas = plan->arenas.acquire(feed_shapes, devices);
   std::vector<Tensor> results;
+  const auto end_run = [&] {
+    for (auto& arena : arenas) arena->end_run();
+    plan->arenas.release(feed_shapes, std::move(arenas));
+  };
   try {
-    arena->begin_run();
+    for (auto& arena : arenas) arena->begin_run();
     for (std::size_t i = 0; i < plan->steps.size(); ++i) {
-      arena->set_step(static_cast<int>(i));
-      impl_->execute(plan->steps[i], values, *arena);
+      for (auto& arena : arenas) arena->set_step(static_cast<int>(i));
+      impl_->execute(plan->steps[i], values, arenas);
     }
-    arena->set_step(static_cast<int>(plan->steps.size()));
+    for (auto& arena : arenas) arena->set_step(static_cast<int>(plan->steps.size()));
     results.reserve(plan->fetches.size());
     for (const ValueRef& ref : plan->fetches) results.push_back(impl_->read(ref, values, nullptr, -1));
     values.clear();
     for (Tensor& r : results) {
-      const bool host = !r.device().type || *r.device().type == DeviceType::kCPU;
-      if (!host) {
-        r = r.cast(r.dtype());
-      } else if (r.buffer().use_count() > 1 || &r.buffer()->allocator() == arena.get()) {
+      if (impl_->device_of(r) != kHost) {
+        r = impl_->copy_to(r, kHost, devices.backend(kHost).allocator(), MemoryCategory::kOther);
+      } else if (r.buffer().use_count() > 1 || &r.buffer()->allocator() == arenas[kHost].get()) {
         // Shared with a variable, a Const attr or a feed, or from the arena (which the next run
         // reuses and the session owns): hand back a copy, so the caller cannot change the session's
         // state through it (TF returns fresh NumPy arrays).
@@ -388,13 +547,40 @@ std::vector<Tensor> Session::run(const std::vector<Output>& fetches, const FeedD
   } catch (...) {
     values.clear();
     results.clear();
-    arena->end_run();
-    plan->arenas.release(feed_shapes, std::move(arena));
+    end_run();
     throw;
   }
-  arena->end_run();
-  plan->arenas.release(feed_shapes, std::move(arena));
+  end_run();
   return results;
+}
+
+std::vector<PlacedNode> Session::placed_graph(const std::vector<Output>& fetches, const std::vector<Output>& feeds,
+                                              const std::vector<Node*>& targets) {
+  PlanKey key{fetches, feeds, targets};
+  std::sort(key.feeds.begin(), key.feeds.end());
+  std::shared_ptr<const Plan> plan = impl_->plan_for(key);
+  const DeviceSet& devices = *impl_->devices;
+
+  std::vector<std::string> slot_name(static_cast<std::size_t>(plan->num_slots));
+  for (const auto& [output, slot] : plan->feed_slots) slot_name[static_cast<std::size_t>(slot)] = output.name();
+  std::vector<PlacedNode> placed;
+  for (const Step& step : plan->steps) {
+    PlacedNode& p = placed.emplace_back();
+    p.device = "/job:localhost/replica:0/task:0" + devices.device(step.device).to_string();
+    for (const ValueRef& in : step.inputs) {
+      p.inputs.push_back(in.variable ? in.variable->name() + ":0" : slot_name[static_cast<std::size_t>(in.slot)]);
+    }
+    if (step.is_copy()) {
+      p.name = step.copy_name;
+      p.op = step.copy_source == 0 ? "_HostToDevice" : step.device == 0 ? "_DeviceToHost" : "_DeviceToDevice";
+    } else {
+      p.name = step.node->name();
+      p.op = step.node->op();
+    }
+    for (int k = 0; k < step.num_outputs; ++k)
+      slot_name[static_cast<std::size_t>(step.first_slot + k)] = p.name + ":" + std::to_string(k);
+  }
+  return placed;
 }
 
 Tensor Session::run(const Output& fetch, const FeedDict& feeds) {
@@ -415,8 +601,16 @@ Tensor Session::variable_value(const Variable& variable) const {
   const Tensor value = impl_->variables.get(variable.op());
   if (!value.defined()) throw FailedPreconditionError(uninitialized_message(*variable.op()));
   Tensor host(value.dtype(), value.shape());
-  if (value.nbytes() > 0) impl_->backend.copy_to_host(host.raw_data(), value.raw_data(), value.nbytes());
+  if (value.nbytes() > 0) {
+    impl_->devices->backend(impl_->device_of(value)).copy_to_host(host.raw_data(), value.raw_data(), value.nbytes());
+  }
   return host;
+}
+
+int SessionImpl::variable_device(const Node& variable) const {
+  if (const Tensor value = variables.get(&variable); value.defined()) return device_of(value);
+  Node* node = const_cast<Node*>(&variable);  // place_nodes takes the plan's node list
+  return place_nodes({node}, *devices, placement).at(node).device;
 }
 
 void Session::assign_variable(const Variable& variable, const Tensor& value) {
@@ -433,23 +627,24 @@ void Session::assign_variable(const Variable& variable, const Tensor& value) {
     throw InvalidArgumentError("Cannot assign a value of shape " + value.shape().to_string() + " to variable " +
                                variable.op_name() + ", which has shape " + variable.shape().to_string());
   }
-  Backend& backend = impl_->backend;
+  const int device = impl_->variable_device(*variable.op());
+  Backend& backend = impl_->devices->backend(device);
+  const Tensor host = impl_->copy_to(value, 0, impl_->devices->backend(0).allocator(), MemoryCategory::kOther);
   auto buffer = std::make_shared<TensorBuffer>(backend.allocator(), value.nbytes(),
-                                               variable_memory_category(*variable.op()), Device::cpu());
+                                               variable_memory_category(*variable.op()), impl_->devices->device(device));
   Tensor stored(value.dtype(), value.shape(), std::move(buffer));
-  if (value.nbytes() > 0) backend.copy_from_host(stored.raw_data(), value.raw_data(), value.nbytes());
+  if (value.nbytes() > 0) backend.copy_from_host(stored.raw_data(), host.raw_data(), value.nbytes());
   impl_->variables.set(variable.op(), std::move(stored));
 }
 
 MemoryStats Session::memory_stats(const std::string& device) const {
   const Device d = Device::parse(device);
-  if (d.type && *d.type == DeviceType::kGPU) {
-    Backend* gpu = cuda_backend();
-    if (!gpu)
-      throw NotFoundError("Device '" + d.to_string() + "' is not available: no CUDA device");
-    return gpu->allocator().stats();
+  const int index = d.type ? impl_->devices->find(*d.type, d.index.value_or(0)) : 0;
+  if (index < 0) {
+    throw NotFoundError("Device '" + d.to_string() + "' is not available; available devices are " +
+                        impl_->devices->describe());
   }
-  return impl_->backend.allocator().stats();
+  return impl_->devices->backend(index).allocator().stats();
 }
 
 Graph& Session::graph() const { return impl_->graph; }

@@ -33,6 +33,9 @@ class CpuBackend final : public Backend {
   void copy_on_device(void* dst, const void* src, std::size_t bytes) override {
     if (bytes > 0) std::memmove(dst, src, bytes);
   }
+  void fill_bytes(void* dst, unsigned char value, std::size_t bytes) override {
+    if (bytes > 0) std::memset(dst, value, bytes);
+  }
   void register_kernels(KernelRegistry& registry) override { register_cpu_kernels(registry); }
 
  private:

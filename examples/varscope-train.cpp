@@ -78,10 +78,9 @@ int run(const Flags& flags) {
       "device {}",
       vs::trainable_variables().size(), parameters, flags.optimizer, flags.learning_rate,
       flags.batch_size, device);
-  if (device != "/cpu:0")
-    spdlog::warn("ops run on the CPU backend until the CUDA kernels land (issue 5)");
-
-  vs::Session sess{graph, {.device = device}};
+  // --device gpu means the whole step on the GPU: a node without a GPU kernel is an error rather
+  // than a silent trip to the CPU.
+  vs::Session sess{graph, {.device = device, .allow_soft_placement = flags.device != "gpu"}};
   sess.run_targets({vs::global_variables_initializer()});
 
   // TensorBoard: the graph, the training loss of every step and the test accuracy of every epoch.

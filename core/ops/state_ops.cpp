@@ -65,9 +65,9 @@ void infer_assign_update(InferenceContext& ctx) {
 
 void register_state_ops(OpRegistry& registry) {
   registry.add({.name = "VariableV2", .infer = infer_variable, .is_stateful = true});
-  registry.add({.name = "Assign", .infer = infer_assign, .is_stateful = true});
-  registry.add({.name = "AssignAdd", .infer = infer_assign_update, .is_stateful = true});
-  registry.add({.name = "AssignSub", .infer = infer_assign_update, .is_stateful = true});
+  registry.add({.name = "Assign", .infer = infer_assign, .is_stateful = true, .ref_inputs = {0}});
+  registry.add({.name = "AssignAdd", .infer = infer_assign_update, .is_stateful = true, .ref_inputs = {0}});
+  registry.add({.name = "AssignSub", .infer = infer_assign_update, .is_stateful = true, .ref_inputs = {0}});
 }
 
 }  // namespace varscope

@@ -88,10 +88,12 @@ void infer_adam(InferenceContext& ctx) {
 }  // namespace
 
 void register_training_ops(OpRegistry& registry) {
-  registry.add(
-      {.name = "ApplyGradientDescent", .infer = infer_gradient_descent, .is_stateful = true});
-  registry.add({.name = "ApplyMomentum", .infer = infer_momentum, .is_stateful = true});
-  registry.add({.name = "ApplyAdam", .infer = infer_adam, .is_stateful = true});
+  registry.add({.name = "ApplyGradientDescent",
+                .infer = infer_gradient_descent,
+                .is_stateful = true,
+                .ref_inputs = {0}});
+  registry.add({.name = "ApplyMomentum", .infer = infer_momentum, .is_stateful = true, .ref_inputs = {0, 1}});
+  registry.add({.name = "ApplyAdam", .infer = infer_adam, .is_stateful = true, .ref_inputs = {0, 1, 2}});
 }
 
 }  // namespace varscope

@@ -1,7 +1,7 @@
-// Array kernels: Const, Placeholder, Identity, NoOp, Fill, ConcatV2, Slice, Reshape, Cast,
-// Transpose, Tile, BroadcastTo, Pad, GatherV2, Pack, DynamicStitch, ZerosLike, OnesLike, and the
-// shape arithmetic of gradient rules (Shape, ShapeN, Size, Rank, BroadcastGradientArgs,
-// ConcatOffset, InvertPermutation). All but Cast and OnesLike move bytes without looking at them,
+// Array kernels: Placeholder, Fill, ConcatV2, Slice, Cast, Transpose, Tile, BroadcastTo, Pad,
+// GatherV2, Pack, DynamicStitch, ZerosLike, OnesLike, and the shape arithmetic of gradient rules
+// (BroadcastGradientArgs, ConcatOffset, InvertPermutation); the byte-free ones (Const, Identity,
+// Reshape, Shape...) are in core/common_kernels.cpp. All but Cast and OnesLike move bytes without looking at them,
 // so one kernel serves every dtype: Concat/Pack/Gather copy contiguous runs; Slice/Pad/Tile copy
 // one innermost row at a time; Transpose merges dimensions that stay together, swaps the last two
 // in cache-sized tiles and runs other permutations as an Eigen shuffle on the thread pool.
@@ -18,32 +18,9 @@
 namespace varscope::cpu {
 namespace {
 
-void const_kernel(KernelContext& ctx) {
-  // A copy, so nothing downstream (or a caller holding a fetched result) can write into the graph.
-  const Tensor& value = ctx.node().attr_as<Tensor>("value");
-  Tensor& out = ctx.allocate_output(0, value.shape());
-  if (value.nbytes() > 0) std::memcpy(out.raw_data(), value.raw_data(), value.nbytes());
-}
-
 void placeholder_kernel(KernelContext& ctx) {
   throw InternalError("[Placeholder] node '" + ctx.node().name() +
                       "': the kernel ran, but the executor must feed placeholders instead");
-}
-
-void identity_kernel(KernelContext& ctx) { ctx.set_output(0, ctx.input(0)); }  // shares the buffer
-
-void no_op_kernel(KernelContext&) {}
-
-void shape_kernel(KernelContext& ctx) {
-  const Shape& in = ctx.input(0).shape();
-  Tensor& out = ctx.allocate_output(0, Shape{in.rank()});
-  for (int d = 0; d < in.rank(); ++d) {
-    if (out.dtype() == DType::kInt32) {
-      elements<std::int32_t>(out)[d] = static_cast<std::int32_t>(in.dim(d));
-    } else {
-      elements<std::int64_t>(out)[d] = in.dim(d);
-    }
-  }
 }
 
 // Writes `count` copies of the `size`-byte element at `value` to `dst`.
@@ -173,31 +150,6 @@ void slice_kernel(KernelContext& ctx) {
       index[i] = 0;
     }
   }
-}
-
-void reshape_kernel(KernelContext& ctx) {
-  const Tensor& in = ctx.input(0);
-  std::vector<std::int64_t> dims = index_values(ctx, ctx.input(1), "shape");
-  int unknown = -1;
-  std::int64_t product = 1;
-  for (std::size_t i = 0; i < dims.size(); ++i) {
-    if (dims[i] == -1 && unknown < 0) {
-      unknown = static_cast<int>(i);
-    } else if (dims[i] < 0) {
-      ctx.fail("shape " + list_to_string(dims) + " has a negative dimension or more than one -1");
-    } else {
-      product *= dims[i];
-    }
-  }
-  const std::int64_t n = in.num_elements();
-  if (unknown >= 0 && product > 0 && n % product == 0) dims[static_cast<std::size_t>(unknown)] = n / product;
-  if (unknown >= 0 && product == 0 && n == 0) dims[static_cast<std::size_t>(unknown)] = 0;
-  Shape target(dims);
-  if (target.num_elements() != n) {
-    ctx.fail("cannot reshape a tensor of shape " + in.shape().to_string() + " (" + std::to_string(n) +
-             " elements) into shape " + list_to_string(dims));
-  }
-  ctx.set_output(0, in.reshaped(target));  // a view: same bytes, new shape
 }
 
 void cast_kernel(KernelContext& ctx) {
@@ -641,17 +593,6 @@ void set_index_output(KernelContext& ctx, int i, const std::vector<std::int64_t>
   }
 }
 
-void shape_n_kernel(KernelContext& ctx) {
-  for (int i = 0; i < ctx.num_inputs(); ++i) {
-    const Shape& s = ctx.input(i).shape();
-    set_index_output(ctx, i, s.dims(), Shape{s.rank()});
-  }
-}
-
-void size_kernel(KernelContext& ctx) { set_index_output(ctx, 0, {ctx.input(0).num_elements()}, Shape{}); }
-
-void rank_kernel(KernelContext& ctx) { set_index_output(ctx, 0, {ctx.input(0).shape().rank()}, Shape{}); }
-
 // TF's BCast without the fewer-dims optimization: walking the right-aligned shapes from the
 // innermost dimension, an operand whose dimension is 1 where the other's is not was broadcast
 // there; a dimension where both are 1 is reduced for both. Equal shapes reduce nothing.
@@ -726,16 +667,10 @@ void invert_permutation_kernel(KernelContext& ctx) {
 
 void register_array_kernels(KernelRegistry& registry) {
   // Byte movers: DType::kInvalid registers one kernel for every dtype.
-  registry.add("Const", DeviceType::kCPU, DType::kInvalid, const_kernel);
   registry.add("Placeholder", DeviceType::kCPU, DType::kInvalid, placeholder_kernel);
-  registry.add("Identity", DeviceType::kCPU, DType::kInvalid, identity_kernel);
-  registry.add("StopGradient", DeviceType::kCPU, DType::kInvalid, identity_kernel);
-  registry.add("NoOp", DeviceType::kCPU, DType::kInvalid, no_op_kernel);
   registry.add("Fill", DeviceType::kCPU, DType::kInvalid, fill_kernel);
-  registry.add("Shape", DeviceType::kCPU, DType::kInvalid, shape_kernel);
   registry.add("ConcatV2", DeviceType::kCPU, DType::kInvalid, concat_kernel);
   registry.add("Slice", DeviceType::kCPU, DType::kInvalid, slice_kernel);
-  registry.add("Reshape", DeviceType::kCPU, DType::kInvalid, reshape_kernel);
   // Converts between every pair of the 11 CPU dtypes.
   registry.add("Cast", DeviceType::kCPU, DType::kInvalid, cast_kernel);
   registry.add("Transpose", DeviceType::kCPU, DType::kInvalid, transpose_kernel);
@@ -747,9 +682,6 @@ void register_array_kernels(KernelRegistry& registry) {
   registry.add("DynamicStitch", DeviceType::kCPU, DType::kInvalid, dynamic_stitch_kernel);
   registry.add("ZerosLike", DeviceType::kCPU, DType::kInvalid, zeros_like_kernel);
   registry.add("OnesLike", DeviceType::kCPU, DType::kInvalid, ones_like_kernel);
-  registry.add("ShapeN", DeviceType::kCPU, DType::kInvalid, shape_n_kernel);
-  registry.add("Size", DeviceType::kCPU, DType::kInvalid, size_kernel);
-  registry.add("Rank", DeviceType::kCPU, DType::kInvalid, rank_kernel);
   registry.add("BroadcastGradientArgs", DeviceType::kCPU, DType::kInvalid, broadcast_gradient_args_kernel);
   registry.add("ConcatOffset", DeviceType::kCPU, DType::kInvalid, concat_offset_kernel);
   registry.add("InvertPermutation", DeviceType::kCPU, DType::kInvalid, invert_permutation_kernel);

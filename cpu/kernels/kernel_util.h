@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/kernel.h"
+#include "core/kernel_args.h"
 #include "varscope/error.h"
 
 namespace varscope::cpu {
@@ -70,11 +71,8 @@ To convert(From x) {
   }
 }
 
-/// The values of an int32 or int64 tensor (shape vectors, axes, begin/size).
-std::vector<std::int64_t> index_values(const KernelContext& ctx, const Tensor& t, const char* what);
-
-/// Row-major strides of `dims` in elements.
-std::vector<std::int64_t> row_major_strides(const std::vector<std::int64_t>& dims);
+using varscope::index_values;        // core/kernel_args.h
+using varscope::row_major_strides;
 
 // Per-file explicit kernel lists (cpu/kernels/*.cpp), called by register_cpu_kernels.
 void register_array_kernels(KernelRegistry& registry);

@@ -13,20 +13,42 @@
 namespace varscope {
 
 struct SessionOptions {
-  /// Preferred device ("/cpu:0", "/gpu:0"); "" = best available.
+  /// The device of nodes no device scope places ("/cpu:0", "/gpu:0"); "" = the best available (a
+  /// GPU when there is one).
   std::string device{};
+  /// A node whose device is missing, or has no kernel for it, runs on the CPU (with a warning once
+  /// per cause) instead of failing placement (TF's ConfigProto.allow_soft_placement).
+  bool allow_soft_placement = true;
+  /// Logs every node's and every copy's device at info level when a plan is built.
+  bool log_device_placement = false;
+};
+
+/// One step of a plan as placed: a node of the graph, or a copy between devices that placement added
+/// (what TF shows as the partition graphs of RunMetadata).
+struct PlacedNode {
+  /// The node's name, or "_copy/<node>_<output>/to_GPU_0" for a copy.
+  std::string name{};
+  /// The node's op, or "_HostToDevice" / "_DeviceToHost" for a copy.
+  std::string op{};
+  /// "/job:localhost/replica:0/task:0/device:GPU:0"
+  std::string device{};
+  /// "x:0", "_copy/x_0/to_GPU_0:0", ...
+  std::vector<std::string> inputs{};
 };
 
 /// Values fed for placeholders (or any tensor) for one run.
 using FeedDict = std::vector<std::pair<Output, Tensor>>;
 
 struct SessionImpl;
+class DeviceSet;
 
 /// Runs a graph. Each Session has its own variable values: a variable must be initialized in a
 /// session (e.g. by running global_variables_initializer()) before it is read there.
 class Session {
  public:
   explicit Session(Graph& graph, SessionOptions options = {});
+  /// A session over a given set of devices (core/device_set.h; tests use a stand-in GPU).
+  Session(Graph& graph, SessionOptions options, std::shared_ptr<const DeviceSet> devices);
   ~Session();
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
@@ -42,6 +64,11 @@ class Session {
   Tensor run(const Output& fetch, const FeedDict& feeds = {});
   /// Runs `targets` only.
   void run_targets(const std::vector<Node*>& targets, const FeedDict& feeds = {});
+
+  /// The steps run(fetches, feeds-of-these-tensors, targets) executes, in order, each with its
+  /// device, including the copies between devices. Places the graph as run() would (same errors).
+  std::vector<PlacedNode> placed_graph(const std::vector<Output>& fetches, const std::vector<Output>& feeds = {},
+                                       const std::vector<Node*>& targets = {});
 
   /// Whether `variable` holds a value in this session.
   bool is_initialized(const Variable& variable) const;

@@ -320,7 +320,8 @@ TEST(SessionTest, DeviceOptionsAndStats) {
   EXPECT_EQ(on_gpu.run(c).item<float>(), 2.5f);
   if (!cuda_available()) {
     VS_EXPECT_ERROR(on_gpu.memory_stats("/gpu:0"), NotFoundError,
-                    "Device '/device:GPU:0' is not available: no CUDA device");
+                    "Device '/device:GPU:0' is not available; available devices are "
+                    "[ /job:localhost/replica:0/task:0/device:CPU:0 ]");
   }
 }
 
