@@ -21,10 +21,7 @@ Backend* create_cuda_backend() noexcept {
   try {
     return make_cuda_backend().release();
   } catch (const std::exception& e) {
-    try {
-      logger().warn("CUDA backend unavailable, running on the CPU only: {}", e.what());
-    } catch (...) {
-    }
+    log_warning(std::string("CUDA backend unavailable, running on the CPU only: ") + e.what());
     return nullptr;
   }
 }

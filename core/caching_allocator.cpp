@@ -39,11 +39,11 @@ bool CachingAllocator::BySizeThenAddress::operator()(const Block* a, const Block
 
 namespace {
 
-// deallocate() and unreserve() are noexcept: a log call that throws must not end the process.
+// deallocate() and unreserve() are noexcept: a message that cannot be formatted is lost, not thrown.
 template <class... Args>
-void log_error(fmt::format_string<Args...> format, Args&&... args) noexcept {
+void log_error_format(fmt::format_string<Args...> format, Args&&... args) noexcept {
   try {
-    logger().error(format, std::forward<Args>(args)...);
+    log_error(fmt::format(format, std::forward<Args>(args)...));
   } catch (...) {
   }
 }
@@ -67,8 +67,8 @@ CachingAllocator::~CachingAllocator() {
   }
   if (in_use > 0) {
     try {
-      logger().warn("caching allocator for {} destroyed with {} bytes still in use",
-                    source_->describe(), in_use);
+      log_warning(fmt::format("caching allocator for {} destroyed with {} bytes still in use",
+                              source_->describe(), in_use));
     } catch (...) {
     }
   }
@@ -165,7 +165,7 @@ void CachingAllocator::give(void* ptr, std::size_t bytes,
   std::lock_guard lock(mutex_);
   const auto it = blocks_.find(reinterpret_cast<std::uintptr_t>(ptr));
   if (it == blocks_.end() || !it->second->in_use) {
-    log_error("caching allocator for {}: {} of {} bytes at {} it did not hand out (ignored)",
+    log_error_format("caching allocator for {}: {} of {} bytes at {} it did not hand out (ignored)",
               source_->describe(), call, bytes, ptr);
     return;
   }
@@ -173,13 +173,13 @@ void CachingAllocator::give(void* ptr, std::size_t bytes,
   // Freeing a reserve()d block through deallocate() (or the reverse) would corrupt the category
   // counts: refuse it, the block stays in use.
   if (block.counted != category.has_value()) {
-    log_error("caching allocator for {}: {} of {} bytes at {}, which was {} (ignored)",
+    log_error_format("caching allocator for {}: {} of {} bytes at {}, which was {} (ignored)",
               source_->describe(), call, bytes, ptr, block.counted ? "allocate()d" : "reserve()d");
     return;
   }
   // A wrong size or category is the caller's bug; the block's own record keeps the counts right.
   if (round_size(bytes) != block.requested || (category && *category != block.category)) {
-    log_error(
+    log_error_format(
         "caching allocator for {}: {} of {} bytes ({}) at {}, allocated as {} bytes ({}); using "
         "the allocation's",
         source_->describe(), call, bytes, category ? memory_category_name(*category) : "reserved",
@@ -284,7 +284,7 @@ void CachingAllocator::release_block(Block& freed) noexcept {
     pool.insert(block);
   } catch (...) {
     // Out of host memory: the block stays free but unfindable until a neighbour is freed.
-    log_error("caching allocator: no memory to cache a freed block of {} bytes", block->size);
+    log_error_format("caching allocator: no memory to cache a freed block of {} bytes", block->size);
   }
 }
 

@@ -8,6 +8,8 @@
 #include <memory>
 #include <string>
 
+#include "core/spdlog_logger.h"
+
 namespace varscope {
 namespace {
 
@@ -45,6 +47,37 @@ std::shared_ptr<spdlog::logger> make_logger() {
 spdlog::logger& logger() {
   static const std::shared_ptr<spdlog::logger> instance = make_logger();
   return *instance;
+}
+
+namespace {
+
+spdlog::level::level_enum spdlog_level(LogLevel level) {
+  switch (level) {
+    case LogLevel::kTrace: return spdlog::level::trace;
+    case LogLevel::kDebug: return spdlog::level::debug;
+    case LogLevel::kInfo: return spdlog::level::info;
+    case LogLevel::kWarning: return spdlog::level::warn;
+    case LogLevel::kError: return spdlog::level::err;
+    case LogLevel::kCritical: return spdlog::level::critical;
+  }
+  return spdlog::level::critical;
+}
+
+}  // namespace
+
+bool log_enabled(LogLevel level) noexcept {
+  try {
+    return logger().should_log(spdlog_level(level));
+  } catch (...) {
+    return false;
+  }
+}
+
+void log_message(LogLevel level, std::string_view message) noexcept {
+  try {
+    logger().log(spdlog_level(level), message);
+  } catch (...) {  // nothing left to tell it to
+  }
 }
 
 }  // namespace varscope

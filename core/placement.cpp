@@ -21,7 +21,7 @@ void warn_once(const std::string& key, const std::string& message) {
     std::lock_guard lock(mutex);
     if (!seen.insert(key).second) return;
   }
-  logger().warn("{}", message);
+  log_warning(message);
 }
 
 // Union-find over node indices.

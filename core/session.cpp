@@ -373,10 +373,10 @@ std::shared_ptr<Plan> SessionImpl::build_plan(const PlanKey& key) const {
     for (const Step& step : plan->steps) {
       const std::string device = "/job:localhost/replica:0/task:0" + devices->device(step.device).to_string();
       if (step.is_copy()) {
-        logger().info("{}: (copy from {}): {}", step.copy_name, devices->device(step.copy_source).to_string(),
-                      device);
+        log_info(step.copy_name + ": (copy from " +
+                 devices->device(step.copy_source).to_string() + "): " + device);
       } else {
-        logger().info("{}: ({}): {}", step.node->name(), step.node->op(), device);
+        log_info(step.node->name() + ": (" + step.node->op() + "): " + device);
       }
     }
   }

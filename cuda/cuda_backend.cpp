@@ -1,5 +1,7 @@
 #include "cuda/cuda_backend.h"
 
+#include <fmt/format.h>
+
 #include <memory>
 #include <string>
 
@@ -67,12 +69,13 @@ std::unique_ptr<Backend> make_cuda_backend() {
   int count = 0;
   if (const cudaError_t status = cudaGetDeviceCount(&count); status != cudaSuccess) {
     (void)cudaGetLastError();
-    logger().info("no CUDA backend: cudaGetDeviceCount failed with CUDA error {} ({}: {})",
-                  static_cast<int>(status), cudaGetErrorName(status), cudaGetErrorString(status));
+    log_info(fmt::format("no CUDA backend: cudaGetDeviceCount failed with CUDA error {} ({}: {})",
+                         static_cast<int>(status), cudaGetErrorName(status),
+                         cudaGetErrorString(status)));
     return nullptr;
   }
   if (count == 0) {
-    logger().info("no CUDA backend: no CUDA device found");
+    log_info("no CUDA backend: no CUDA device found");
     return nullptr;
   }
   constexpr int kDevice = 0;  // one GPU per process until the multi-GPU issue
@@ -81,18 +84,18 @@ std::unique_ptr<Backend> make_cuda_backend() {
   VS_CUDA_CHECK(cudaGetDeviceProperties(&properties, kDevice));
   if (const cudaError_t status = cuda::probe_kernel_image(); status != cudaSuccess) {
     (void)cudaGetLastError();
-    logger().info(
+    log_info(fmt::format(
         "no CUDA backend: {} (compute capability {}.{}) cannot run this build's device "
         "code (CMAKE_CUDA_ARCHITECTURES): CUDA error {} ({})",
         properties.name, properties.major, properties.minor, static_cast<int>(status),
-        cudaGetErrorName(status));
+        cudaGetErrorName(status)));
     return nullptr;
   }
   auto backend = std::make_unique<cuda::CudaBackend>(kDevice);
-  logger().info("CUDA backend on {} ({} of {}): {}, compute capability {}.{}, {} SMs, {}",
-                cuda::device_label(kDevice), kDevice + 1, count, properties.name, properties.major,
-                properties.minor, properties.multiProcessorCount,
-                format_bytes(static_cast<double>(properties.totalGlobalMem)));
+  log_info(fmt::format("CUDA backend on {} ({} of {}): {}, compute capability {}.{}, {} SMs, {}",
+                       cuda::device_label(kDevice), kDevice + 1, count, properties.name,
+                       properties.major, properties.minor, properties.multiProcessorCount,
+                       format_bytes(static_cast<double>(properties.totalGlobalMem))));
   return backend;
 }
 

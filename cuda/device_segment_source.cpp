@@ -70,9 +70,9 @@ void DeviceSegmentSource::free_segment(void* ptr, std::size_t bytes) noexcept {
   if (const cudaError_t status = cudaFree(ptr); status != cudaSuccess) {
     (void)cudaGetLastError();
     try {
-      logger().error("cudaFree on {} failed, {} bytes leaked: CUDA error {} ({})",
-                     device_label(device_), bytes, static_cast<int>(status),
-                     cudaGetErrorName(status));
+      log_error(fmt::format("cudaFree on {} failed, {} bytes leaked: CUDA error {} ({})",
+                            device_label(device_), bytes, static_cast<int>(status),
+                            cudaGetErrorName(status)));
     } catch (...) {
     }
   }

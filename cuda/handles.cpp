@@ -1,5 +1,7 @@
 #include "cuda/handles.h"
 
+#include <fmt/format.h>
+
 #include "core/logging.h"
 #include "cuda/check.h"
 
@@ -10,26 +12,26 @@ bool cuda_error_pending() noexcept { return cudaPeekAtLastError() != cudaSuccess
 
 namespace {
 template <class... Args>
-void log_error(spdlog::format_string_t<Args...> format, Args&&... args) noexcept {
+void log_error_format(fmt::format_string<Args...> format, Args&&... args) noexcept {
   try {
-    logger().error(format, std::forward<Args>(args)...);
+    log_error(fmt::format(format, std::forward<Args>(args)...));
   } catch (...) {  // a destructor's last resort: nothing left to tell
   }
 }
 }  // namespace
 
 void log_destroy_failure(cudaError_t status) noexcept {
-  log_error("ignoring a failure to destroy a CUDA handle: CUDA error {} ({})",
+  log_error_format("ignoring a failure to destroy a CUDA handle: CUDA error {} ({})",
             static_cast<int>(status), cudaGetErrorName(status));
 }
 
 void log_destroy_failure(cublasStatus_t status) noexcept {
-  log_error("ignoring a failure to destroy a cuBLAS handle: cuBLAS error {} ({})",
+  log_error_format("ignoring a failure to destroy a cuBLAS handle: cuBLAS error {} ({})",
             static_cast<int>(status), cublasGetStatusName(status));
 }
 
 void log_destroy_failure(cudnnStatus_t status) noexcept {
-  log_error("ignoring a failure to destroy a cuDNN handle: cuDNN error {} ({})",
+  log_error_format("ignoring a failure to destroy a cuDNN handle: cuDNN error {} ({})",
             static_cast<int>(status), cudnnGetErrorString(status));
 }
 

@@ -331,8 +331,8 @@ std::string Saver::Impl::write(Session& sess, const std::string& file,
     std::error_code error;
     fs::remove(last_checkpoints.front(), error);
     if (error)
-      logger().warn("Saver: cannot delete old checkpoint {}: {}", last_checkpoints.front(),
-                    error.message());
+      log_warning("Saver: cannot delete old checkpoint " + last_checkpoints.front() + ": " +
+                  error.message());
     last_checkpoints.erase(last_checkpoints.begin());
   }
   const std::string dir = directory_of(file);
@@ -419,7 +419,7 @@ RestoreReport Saver::restore(Session& sess, const std::string& path, RestoreOpti
   }
   for (const auto& [variable, value] : assignments) sess.assign_variable(*variable, value);
   for (const Entry* entry : matched) report.restored.push_back(entry->key);
-  logger().info("Restored {} from {}", report.to_string(), file);
+  if (log_enabled(LogLevel::kInfo)) log_info("Restored " + report.to_string() + " from " + file);
   return report;
 }
 
@@ -430,8 +430,8 @@ std::optional<std::string> latest_checkpoint(const std::string& checkpoint_dir,
   fs::path path = state->model_checkpoint_path;
   if (path.is_relative()) path = fs::path(checkpoint_dir) / path;
   if (!fs::exists(path)) {
-    logger().warn("latest_checkpoint: {} names {}, which does not exist", latest_filename,
-                  path.string());
+    log_warning("latest_checkpoint: " + latest_filename + " names " + path.string() +
+                ", which does not exist");
     return std::nullopt;
   }
   return path.string();

@@ -112,7 +112,7 @@ FileWriter::~FileWriter() {
   try {
     close();
   } catch (const std::exception& e) {
-    logger().error("FileWriter: closing {} failed: {}", path_, e.what());
+    log_error("FileWriter: closing " + path_ + " failed: " + e.what());
   }
 }
 

@@ -39,7 +39,7 @@ std::optional<Variable> get_global_step(Graph& graph) {
     }
     if (!step) return std::nullopt;
   } else {
-    logger().error("Multiple tensors in global_step collection.");
+    log_error("Multiple tensors in global_step collection.");
     return std::nullopt;
   }
   assert_global_step(step);

@@ -547,8 +547,9 @@ void run_conv(KernelContext& ctx, ConvPass pass, const ConvGeometry& g, DType dt
       continue;
     }
     if (!failures.empty()) {
-      logger().warn("[{}] node '{}': cuDNN {} convolution falls back to {} ({})", ctx.node().op(),
-                    ctx.node().name(), pass_name(pass), layout_name, failures);
+      log_warning("[" + ctx.node().op() + "] node '" + ctx.node().name() + "': cuDNN " +
+                  pass_name(pass) + " convolution falls back to " + layout_name + " (" + failures +
+                  ")");
     }
     ConvAlgorithmCache::global().insert(key, *found);
     execute(ctx, handle, pass, d, o, math, *found, temps);

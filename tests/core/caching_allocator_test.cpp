@@ -23,7 +23,7 @@
 #include <thread>
 #include <vector>
 
-#include "core/logging.h"
+#include "core/spdlog_logger.h"
 #include "varscope/error.h"
 
 namespace varscope {

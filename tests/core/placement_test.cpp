@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "core/logging.h"
+#include "core/spdlog_logger.h"
 #include "expect_error.h"
 #include "fake_gpu.h"
 #include "varscope/device_setter.h"

@@ -38,6 +38,7 @@
 #include "core/backend.h"
 #include "core/device_set.h"
 #include "core/kernel.h"
+#include "device_test.h"
 #include "expect_error.h"
 #include "fake_gpu.h"
 #include "varscope/gradients.h"
@@ -1105,7 +1106,13 @@ class Parity : public ::testing::TestWithParam<Param> {};
 
 TEST_P(Parity, MatchesCpu) {
   const std::shared_ptr<const DeviceSet> devices = devices_for(GetParam().device);
-  if (!devices) GTEST_SKIP() << "no CUDA device";
+  if (!devices) {
+    if (test::cuda_required()) {
+      FAIL() << "no CUDA device: " << test::cuda_unavailable_reason()
+             << ", but VARSCOPE_REQUIRE_CUDA=1";
+    }
+    GTEST_SKIP() << "no CUDA device: " << test::cuda_unavailable_reason();
+  }
   expect_parity(*GetParam().c, devices, parity_seed());
 }
 
