@@ -47,6 +47,7 @@ class ActivationArena final : public Allocator {
   void* allocate(std::size_t bytes, MemoryCategory category, std::string_view what = {}) override;
   void deallocate(void* ptr, std::size_t bytes, MemoryCategory category) noexcept override;
   MemoryStats stats() const override { return backing_.stats(); }
+  void reset_peak_stats() noexcept override { backing_.reset_peak_stats(); }
   void* reserve(std::size_t bytes, std::string_view what = {}) override { return backing_.reserve(bytes, what); }
   void unreserve(void* ptr, std::size_t bytes) noexcept override { backing_.unreserve(ptr, bytes); }
   void account(MemoryCategory category, std::int64_t bytes) noexcept override { backing_.account(category, bytes); }

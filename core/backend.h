@@ -22,6 +22,8 @@ class Allocator {
   /// Returns memory from allocate() with the same size and category.
   virtual void deallocate(void* ptr, std::size_t bytes, MemoryCategory category) noexcept = 0;
   virtual MemoryStats stats() const = 0;
+  /// Peaks restart from the current values (torch.cuda.reset_peak_memory_stats).
+  virtual void reset_peak_stats() noexcept = 0;
 
   // Sub-allocation (the session's activation arena): a block taken with reserve() counts as
   // reserved only; the arena reports what it hands out of it per category through account().

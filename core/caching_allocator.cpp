@@ -115,6 +115,11 @@ MemoryStats CachingAllocator::stats() const {
   return stats_;
 }
 
+void CachingAllocator::reset_peak_stats() noexcept {
+  std::lock_guard lock(mutex_);
+  stats_.reset_peaks();
+}
+
 CachingAllocatorStats CachingAllocator::caching_stats() const {
   std::lock_guard lock(mutex_);
   return caching_stats_locked();

@@ -95,6 +95,7 @@ class CachingAllocator final : public Allocator {
   /// An unknown pointer is logged and ignored.
   void deallocate(void* ptr, std::size_t bytes, MemoryCategory category) noexcept override;
   MemoryStats stats() const override;
+  void reset_peak_stats() noexcept override;
   void* reserve(std::size_t bytes, std::string_view what = {}) override;
   void unreserve(void* ptr, std::size_t bytes) noexcept override;
   void account(MemoryCategory category, std::int64_t bytes) noexcept override;

@@ -24,6 +24,10 @@ class MemoryCounter {
     std::lock_guard lock(mutex_);
     stats_.reserved += bytes;
   }
+  void reset_peaks() noexcept {
+    std::lock_guard lock(mutex_);
+    stats_.reset_peaks();
+  }
   MemoryStats snapshot() const {
     std::lock_guard lock(mutex_);
     return stats_;

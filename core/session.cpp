@@ -456,6 +456,9 @@ void SessionImpl::execute(const Step& step, std::vector<Tensor>& values, RunAren
                     HostSide{&devices->backend(kHost), arenas[kHost].get()});
   try {
     step.kernel->fn(ctx);
+  } catch (const OutOfMemoryError& e) {
+    // The allocator knows the sizes, not the node that asked.
+    throw OutOfMemoryError(where() + e.what());
   } catch (const Error&) {
     throw;
   } catch (const std::bad_alloc&) {
@@ -637,14 +640,26 @@ void Session::assign_variable(const Variable& variable, const Tensor& value) {
   impl_->variables.set(variable.op(), std::move(stored));
 }
 
-MemoryStats Session::memory_stats(const std::string& device) const {
+namespace {
+
+Allocator& allocator_of(const DeviceSet& devices, const std::string& device) {
   const Device d = Device::parse(device);
-  const int index = d.type ? impl_->devices->find(*d.type, d.index.value_or(0)) : 0;
+  const int index = d.type ? devices.find(*d.type, d.index.value_or(0)) : 0;
   if (index < 0) {
     throw NotFoundError("Device '" + d.to_string() + "' is not available; available devices are " +
-                        impl_->devices->describe());
+                        devices.describe());
   }
-  return impl_->devices->backend(index).allocator().stats();
+  return devices.backend(index).allocator();
+}
+
+}  // namespace
+
+MemoryStats Session::memory_stats(const std::string& device) const {
+  return allocator_of(*impl_->devices, device).stats();
+}
+
+void Session::reset_peak_memory_stats(const std::string& device) {
+  allocator_of(*impl_->devices, device).reset_peak_stats();
 }
 
 Graph& Session::graph() const { return impl_->graph; }

@@ -21,6 +21,7 @@ class CpuAllocator final : public Allocator {
   void* allocate(std::size_t bytes, MemoryCategory category, std::string_view what = {}) override;
   void deallocate(void* ptr, std::size_t bytes, MemoryCategory category) noexcept override;
   MemoryStats stats() const override;
+  void reset_peak_stats() noexcept override { counter_.reset_peaks(); }
   void* reserve(std::size_t bytes, std::string_view what = {}) override;
   void unreserve(void* ptr, std::size_t bytes) noexcept override;
   void account(MemoryCategory category, std::int64_t bytes) noexcept override;

@@ -372,8 +372,9 @@ void visit_binary_op(BinaryOp op, F&& f) {
                       std::string(dtype_name(dtype)));
 }
 
-// The element types a binary op has device kernels for: the floats; int64 but for the divisions
-// (int32 runs on the host); bool for Equal.
+// The element types a binary op has device kernels for: the floats; int64 but for the divisions;
+// int32 for Add and Sub (int32 Add nodes run on the host, but AssignAdd updates int32 variables on
+// the device); bool for Equal.
 template <BinaryOp kOp, class F>
 void visit_binary_dtype(DType dtype, F&& f) {
   constexpr bool kFloatOnly = kOp == BinaryOp::kRealDiv || kOp == BinaryOp::kSqrtGrad;
@@ -386,6 +387,9 @@ void visit_binary_dtype(DType dtype, F&& f) {
       return f(Type<float>{});
     case DType::kFloat64:
       return f(Type<double>{});
+    case DType::kInt32:
+      if constexpr (kOp == BinaryOp::kAdd || kOp == BinaryOp::kSub) return f(Type<std::int32_t>{});
+      break;
     case DType::kInt64:
       if constexpr (!kFloatOnly) return f(Type<std::int64_t>{});
       break;

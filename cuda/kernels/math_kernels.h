@@ -30,7 +30,8 @@ enum class BinaryOp {
 };
 
 /// out[i] = op(a[i], b[i]) for i < n; an operand flagged scalar is its one element, broadcast.
-/// Dtypes: float16, bfloat16, float32, float64; int64 except RealDiv and SqrtGrad; bool for Equal.
+/// Dtypes: float16, bfloat16, float32, float64; int64 except RealDiv and SqrtGrad; int32 for Add and
+/// Sub; bool for Equal.
 /// Integer FloorMod by 0 gives 0 (the CPU fails; the divisors are not on the host).
 void binary_flat(BinaryOp op, DType dtype, const void* a, bool a_is_scalar, const void* b,
                  bool b_is_scalar, void* out,  // (n)

@@ -142,7 +142,7 @@ void integer_matmul_kernel(KernelContext& ctx) {
   integer_matmul(
       IntegerMatmul{
           .m = p.m, .n = p.n, .k = p.k, .transpose_a = p.transpose_a, .transpose_b = p.transpose_b},
-      ctx.input(0).data<T>(), ctx.input(1).data<T>(), out.data<T>(), stream_of(ctx));
+      device_data<T>(ctx.input(0)), device_data<T>(ctx.input(1)), device_data<T>(out), stream_of(ctx));
 }
 
 }  // namespace

@@ -139,7 +139,7 @@ void max_pool_kernel(KernelContext& ctx) {
   if constexpr (std::is_same_v<T, float>) {
     if (cudnn_pool_forward(ctx, g, CUDNN_POOLING_MAX_DETERMINISTIC, input, out)) return;
   }
-  max_pool_forward(g.window, input.data<T>(), out.data<T>(), stream_of(ctx));
+  max_pool_forward(g.window, device_data<T>(input), device_data<T>(out), stream_of(ctx));
 }
 
 template <class T>
@@ -152,7 +152,7 @@ void avg_pool_kernel(KernelContext& ctx) {
   if constexpr (std::is_same_v<T, float>) {
     if (cudnn_pool_forward(ctx, g, CUDNN_POOLING_AVERAGE_COUNT_EXCLUDE_PADDING, input, out)) return;
   }
-  avg_pool_forward(g.window, input.data<T>(), out.data<T>(), stream_of(ctx));
+  avg_pool_forward(g.window, device_data<T>(input), device_data<T>(out), stream_of(ctx));
 }
 
 // MaxPoolGrad(orig_input, orig_output, grad): the arg-max is recomputed from orig_input, as TF's
@@ -173,8 +173,8 @@ void max_pool_grad_kernel(KernelContext& ctx) {
   }
   Tensor argmax = ctx.allocate_temp(DType::kInt32, g.output_shape());
   const cudaStream_t stream = stream_of(ctx);
-  max_pool_argmax(g.window, input.data<T>(), argmax.data<std::int32_t>(), stream);
-  max_pool_grad(g.window, argmax.data<std::int32_t>(), ctx.input(2).data<T>(), out.data<T>(),
+  max_pool_argmax(g.window, device_data<T>(input), device_data<std::int32_t>(argmax), stream);
+  max_pool_grad(g.window, device_data<std::int32_t>(argmax), device_data<T>(ctx.input(2)), device_data<T>(out),
                 stream);
 }
 
@@ -191,7 +191,7 @@ void avg_pool_grad_kernel(KernelContext& ctx) {
   expect_pooled(ctx, ctx.input(1), "grad", g);
   Tensor& out = ctx.allocate_output(0, g.input_shape());
   if (out.num_elements() == 0) return;
-  avg_pool_grad(g.window, ctx.input(1).data<T>(), out.data<T>(), stream_of(ctx));
+  avg_pool_grad(g.window, device_data<T>(ctx.input(1)), device_data<T>(out), stream_of(ctx));
 }
 
 template <class T>

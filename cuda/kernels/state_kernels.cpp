@@ -26,9 +26,10 @@ void assign_update_kernel(KernelContext& ctx) {
 }  // namespace
 
 void register_state_kernels(KernelRegistry& registry) {
-  // int32 has no device Add (int32 is shape arithmetic, kept on the host): an int32 variable's
-  // updates fall back to the CPU with soft placement.
-  for (DType dtype : {DType::kFloat32, DType::kFloat64, DType::kFloat16, DType::kBFloat16, DType::kInt64}) {
+  // int32 too: int32 Add nodes run on the host (shape arithmetic), but an int32 variable lives
+  // on the device like any other.
+  for (DType dtype : {DType::kFloat32, DType::kFloat64, DType::kFloat16, DType::kBFloat16, DType::kInt32,
+                      DType::kInt64}) {
     registry.add("AssignAdd", DeviceType::kGPU, dtype, assign_update_kernel<BinaryOp::kAdd>);
     registry.add("AssignSub", DeviceType::kGPU, dtype, assign_update_kernel<BinaryOp::kSub>);
   }

@@ -26,6 +26,11 @@ struct MemoryStats {
 
   std::int64_t current_bytes(MemoryCategory c) const { return current[static_cast<std::size_t>(c)]; }
   std::int64_t peak_bytes(MemoryCategory c) const { return peak[static_cast<std::size_t>(c)]; }
+  /// Peaks restart from the current values.
+  void reset_peaks() {
+    peak = current;
+    total_peak = total_current;
+  }
 };
 
 }  // namespace varscope

@@ -81,6 +81,9 @@ class Session {
   void assign_variable(const Variable& variable, const Tensor& value);
   /// Memory held on `device` ("/cpu:0") by this process, per category.
   MemoryStats memory_stats(const std::string& device = "/cpu:0") const;
+  /// Restarts the peaks of memory_stats(device) from the current values, e.g. to measure one step
+  /// (torch.cuda.reset_peak_memory_stats).
+  void reset_peak_memory_stats(const std::string& device = "/cpu:0");
   Graph& graph() const;
 
  private:

@@ -8,6 +8,8 @@
 #include <cstring>
 #include <map>
 
+#include "fake_gpu.h"
+#include "varscope/error.h"
 #include "varscope/gradients.h"
 #include "varscope/ops.h"
 #include "varscope/session.h"
@@ -29,6 +31,7 @@ class CountingAllocator final : public Allocator {
     ::operator delete(ptr, std::align_val_t{64});
   }
   MemoryStats stats() const override { return counter.snapshot(); }
+  void reset_peak_stats() noexcept override { counter.reset_peaks(); }
   void* reserve(std::size_t bytes, std::string_view) override {
     ++reservations;
     counter.reserve(static_cast<std::int64_t>(bytes));
@@ -177,6 +180,33 @@ TEST(SessionMemory, FetchedActivationsSurviveTheNextRun) {
   std::vector<Tensor> kept;
   for (int i = 1; i <= 4; ++i) kept.push_back(sess.run(y, {{x, Tensor::filled(DType::kFloat32, Shape{4}, i)}}));
   for (int i = 1; i <= 4; ++i) EXPECT_EQ(kept[static_cast<std::size_t>(i - 1)].to_vector<float>(), std::vector<float>(4, static_cast<float>(i * i)));
+}
+
+// reset_peak_memory_stats: peaks restart from the current bytes, so a step's own peak shows (on a
+// stand-in GPU, whose allocator no other test shares).
+TEST(SessionMemory, ResetPeaksMeasuresOneStep) {
+  Graph g;
+  DefaultGraph use{g};
+  Output x = placeholder(DType::kFloat32, Shape{-1, 256}, "x");
+  Output loss = reduce_sum(square(add(x, x)));
+  Session sess{g, {.device = "/gpu:0"}, testing::cpu_and_fake_gpu()};
+  constexpr auto kActivation = MemoryCategory::kActivation;
+  EXPECT_FLOAT_EQ(sess.run(loss, {{x, Tensor::filled(DType::kFloat32, Shape{64, 256}, 0.5)}}).item<float>(),
+                  64 * 256);
+  const std::int64_t big_peak = sess.memory_stats("/gpu:0").peak_bytes(kActivation);
+  EXPECT_GE(big_peak, 64 * 256 * 4);
+
+  sess.reset_peak_memory_stats("/gpu:0");
+  const MemoryStats reset = sess.memory_stats("/gpu:0");
+  EXPECT_EQ(reset.peak_bytes(kActivation), reset.current_bytes(kActivation));
+  EXPECT_EQ(reset.total_peak, reset.total_current);
+
+  EXPECT_FLOAT_EQ(sess.run(loss, {{x, Tensor::filled(DType::kFloat32, Shape{4, 256}, 0.5)}}).item<float>(),
+                  4 * 256);
+  const std::int64_t small_peak = sess.memory_stats("/gpu:0").peak_bytes(kActivation);
+  EXPECT_GE(small_peak, 4 * 256 * 4);
+  EXPECT_LT(small_peak, big_peak);
+  EXPECT_THROW(sess.reset_peak_memory_stats("/gpu:3"), NotFoundError);
 }
 
 }  // namespace
