@@ -34,8 +34,13 @@ void add_to_collection(std::string_view key, CollectionItem item, Graph& graph) 
   std::lock_guard lock(graph.impl().mutex);
   auto& collections = graph.impl().collections;
   auto it = collections.find(key);
-  if (it == collections.end()) it = collections.emplace(std::string(key), std::vector<CollectionItem>{}).first;
+  const bool created = it == collections.end();
+  if (created) it = collections.emplace(std::string(key), std::vector<CollectionItem>{}).first;
   it->second.push_back(std::move(item));
+  graph.impl().on_rollback([&collections, it, created] {
+    it->second.pop_back();
+    if (created) collections.erase(it);
+  });
 }
 
 namespace {

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "core/graph_impl.h"
+#include "core/graph_transaction.h"
 #include "core/op_def.h"
 #include "varscope/error.h"
 #include "varscope/graph.h"
@@ -94,6 +95,16 @@ ThreadState& GraphImpl::thread_state() {
   return *slot;
 }
 
+void GraphImpl::set_name_use(const std::string& key, std::int64_t count) {
+  auto [it, inserted] = names_in_use.try_emplace(key, count);
+  if (inserted) {
+    on_rollback([this, key] { names_in_use.erase(key); });
+  } else {
+    on_rollback([this, key, previous = it->second] { names_in_use[key] = previous; });
+    it->second = count;
+  }
+}
+
 // TF's Graph.unique_name (spec §1.2). Caller holds the mutex.
 std::string GraphImpl::unique_name_locked(std::string_view name, bool mark_as_used) {
   const std::string& stack = thread_state().name_stack;
@@ -101,21 +112,22 @@ std::string GraphImpl::unique_name_locked(std::string_view name, bool mark_as_us
   const std::string base_key = to_lower(full);
   std::int64_t i = 0;
   if (auto it = names_in_use.find(base_key); it != names_in_use.end()) i = it->second;
-  if (mark_as_used) names_in_use[base_key] = i + 1;
+  if (mark_as_used) set_name_use(base_key, i + 1);
   if (i > 0) {
     std::string key = base_key;
     while (names_in_use.count(key)) {
       key = base_key + "_" + std::to_string(i);
       ++i;
     }
-    if (mark_as_used) names_in_use[key] = 1;
+    if (mark_as_used) set_name_use(key, 1);
     full += "_" + std::to_string(i - 1);
   }
   return full;
 }
 
 Node& GraphImpl::create_node(NodeSpec spec) {
-  std::lock_guard lock(mutex);
+  // A node that fails validation or shape inference leaves no name marked as used.
+  GraphTransaction transaction{*this};
   ThreadState& ts = thread_state();
 
   // Name: a trailing "/" is a scope name used verbatim (TF name_from_scope_name).
@@ -191,6 +203,12 @@ Node& GraphImpl::create_node(NodeSpec spec) {
   Node& ref = *node;
   nodes_by_name.emplace(name, &ref);
   nodes.push_back(std::move(node));
+  // Undone newest first, so this node is the last one then.
+  on_rollback([this, &ref] {
+    nodes_by_name.erase(ref.name());
+    variable_categories.erase(&ref);
+    nodes.pop_back();
+  });
   return ref;
 }
 

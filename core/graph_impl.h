@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -82,6 +83,19 @@ struct GraphImpl {
   /// What a variable's memory is accounted as, when not Variable (optimizer slots).
   std::unordered_map<const Node*, MemoryCategory> variable_categories{};
   std::unique_ptr<VariableStore> store{};
+
+  /// Graph-building calls in progress (GraphTransaction) and how to undo, newest last, what they
+  /// changed: nodes, names marked as used, collection and store entries. (TF keeps the names a
+  /// failed op used, and the nodes it made before failing; varscope keeps neither.)
+  int transaction_depth = 0;
+  std::vector<std::function<void()>> undo_log{};
+  /// Records how to undo a change just made, while a GraphTransaction is open. Caller holds the
+  /// mutex; `undo` must not throw.
+  void on_rollback(std::function<void()> undo) {
+    if (transaction_depth > 0) undo_log.push_back(std::move(undo));
+  }
+  /// Marks `key` as used `count` times, undoably.
+  void set_name_use(const std::string& key, std::int64_t count);
 };
 
 /// TF1's op-name rule: "^[A-Za-z0-9.][A-Za-z0-9_.\-/]*$".

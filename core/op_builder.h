@@ -8,19 +8,22 @@
 #include <string_view>
 #include <vector>
 
+#include "core/graph_transaction.h"
 #include "varscope/graph.h"
 
 namespace varscope::builder {
 
 /// Makes `graph` this thread's default for the block when it is not already, so name scopes
-/// opened by a builder apply to the graph of its inputs (TF's name_scope(values=...)).
+/// opened by a builder apply to the graph of its inputs (TF's name_scope(values=...)), and makes
+/// the builder all or nothing: if it throws, the nodes it made so far are removed again.
 class UseGraph {
  public:
-  explicit UseGraph(Graph& graph) {
+  explicit UseGraph(Graph& graph) : transaction_(graph) {
     if (&get_default_graph() != &graph) use_.emplace(graph);
   }
 
  private:
+  GraphTransaction transaction_;
   std::optional<DefaultGraph> use_;
 };
 

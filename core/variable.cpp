@@ -109,6 +109,7 @@ CreateVariableArgs standalone_args(VariableOptions& options, InitialValue initia
 Variable keep_alive(Graph& graph, Variable v) {
   std::lock_guard lock(graph.impl().mutex);
   graph.impl().standalone_variables.push_back(v);
+  graph.impl().on_rollback([&impl = graph.impl()] { impl.standalone_variables.pop_back(); });
   return v;
 }
 
@@ -147,7 +148,7 @@ const std::string& Variable::device() const { return checked(data_).variable_op-
 const std::string& Variable::caching_device() const { return checked(data_).caching_device; }
 const Constraint& Variable::constraint() const { return checked(data_).constraint; }
 const std::optional<SaveSliceInfo>& Variable::save_slice_info() const { return checked(data_).save_slice_info; }
-const std::source_location& Variable::creation_site() const { return checked(data_).creation_site; }
+const SourceLocation& Variable::creation_site() const { return checked(data_).creation_site; }
 
 // ---- PartitionedVariable -----------------------------------------------------------------------
 

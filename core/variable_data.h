@@ -4,10 +4,10 @@
 
 #include <functional>
 #include <optional>
-#include <source_location>
 #include <string>
 #include <vector>
 
+#include "varscope/source_location.h"
 #include "varscope/variable.h"
 #include "varscope/variable_scope.h"
 
@@ -26,7 +26,7 @@ struct VariableData {
   std::string caching_device{};
   Constraint constraint{};
   std::optional<SaveSliceInfo> save_slice_info{};
-  std::source_location creation_site{};
+  SourceLocation creation_site{};
   Synchronization synchronization = Synchronization::kAuto;
   Aggregation aggregation = Aggregation::kNone;
 };
@@ -62,7 +62,7 @@ struct CreateVariableArgs {
   Constraint constraint{};
   Synchronization synchronization = Synchronization::kAuto;
   Aggregation aggregation = Aggregation::kNone;
-  std::source_location creation_site = std::source_location::current();
+  SourceLocation creation_site = SourceLocation::current();
 };
 
 /// TF's RefVariable._init_from_args in graph mode: VariableV2 "F", "F/Assign", "F/read", built

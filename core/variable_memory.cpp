@@ -11,7 +11,13 @@ void set_variable_memory_category(const Variable& variable, MemoryCategory categ
   if (!variable) throw InvalidArgumentError("set_variable_memory_category: null variable");
   GraphImpl& impl = variable.op()->graph().impl();
   std::lock_guard lock(impl.mutex);
-  impl.variable_categories[variable.op()] = category;
+  const auto [it, inserted] = impl.variable_categories.try_emplace(variable.op(), category);
+  if (inserted) {
+    impl.on_rollback([&impl, op = variable.op()] { impl.variable_categories.erase(op); });
+  } else {
+    impl.on_rollback([&impl, op = variable.op(), previous = it->second] { impl.variable_categories[op] = previous; });
+    it->second = category;
+  }
 }
 
 MemoryCategory variable_memory_category(const Node& variable_op) {

@@ -6,6 +6,7 @@
 #include <ostream>
 
 #include "core/graph_impl.h"
+#include "core/graph_transaction.h"
 #include "core/variable_scope_data.h"
 #include "varscope/collections.h"
 #include "varscope/error.h"
@@ -282,7 +283,7 @@ VariableScope::~VariableScope() {
 namespace {
 
 GetterArgs resolve_arguments(const VariableScopeData& scope, std::string_view name, const Shape& shape,
-                             GetVariableOptions& options, std::source_location location) {
+                             GetVariableOptions& options, SourceLocation location) {
   GetterArgs args;
   args.name = scope.name.empty() ? std::string(name) : scope.name + "/" + std::string(name);
   args.shape = shape;
@@ -311,8 +312,9 @@ GetterArgs resolve_arguments(const VariableScopeData& scope, std::string_view na
 }  // namespace
 
 GetVariableResult get_variable(std::string_view name, const Shape& shape, GetVariableOptions options,
-                               std::source_location location) {
+                               SourceLocation location) {
   Graph& graph = get_default_graph();
+  GraphTransaction transaction{graph};  // a failure (in a custom getter too) leaves nothing behind
   const std::shared_ptr<VariableScopeData> scope = current_variable_scope(graph);
   CustomGetter custom_getter = options.custom_getter ? std::move(options.custom_getter) : scope->custom_getter;
   GetterArgs args = resolve_arguments(*scope, name, shape, options, location);
@@ -325,7 +327,7 @@ GetVariableResult get_variable(std::string_view name, const Shape& shape, GetVar
 }
 
 GetVariableResult get_local_variable(std::string_view name, const Shape& shape, GetVariableOptions options,
-                                     std::source_location location) {
+                                     SourceLocation location) {
   std::vector<std::string> collections = options.collections.value_or(std::vector<std::string>{});
   collections.emplace_back(GraphKeys::LOCAL_VARIABLES);
   options.collections = std::move(collections);

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "core/graph_impl.h"
+#include "core/graph_transaction.h"
 #include "core/variable_data.h"
 #include "varscope/collections.h"
 #include "varscope/error.h"
@@ -19,7 +20,7 @@ bool is_false(std::optional<Reuse> r) { return r && r->mode() == Reuse::Mode::kF
 bool is_true(std::optional<Reuse> r) { return r && r->mode() == Reuse::Mode::kTrue; }
 bool truthy(std::optional<Reuse> r) { return r && static_cast<bool>(*r); }
 
-std::string creation_site_text(const std::source_location& site) {
+std::string creation_site_text(const SourceLocation& site) {
   return "  File \"" + std::string(site.file_name()) + "\", line " + std::to_string(site.line()) + ", in " +
          site.function_name() + "\n";
 }
@@ -119,6 +120,10 @@ class TrueGetter {
     Variable v = create_variable(graph_, std::move(create));
     impl_.store_variables.emplace(name, v);
     impl_.store_order.push_back(v);
+    impl_.on_rollback([&impl = impl_, name] {
+      impl.store_variables.erase(name);
+      impl.store_order.pop_back();
+    });
 
     // Only on creation, never on reuse: one loss, built next to the variable.
     if (args.regularizer) {
@@ -256,6 +261,7 @@ class TrueGetter {
     data->partitions = *partitions;
     PartitionedVariable pv(data);
     impl_.store_partitioned.emplace(name, pv);
+    impl_.on_rollback([&impl = impl_, name] { impl.store_partitioned.erase(name); });
     return pv;
   }
 
@@ -267,15 +273,16 @@ class TrueGetter {
 
 GetVariableResult VariableStore::get_variable(const GetterArgs& args, std::optional<Reuse> reuse) {
   // Look-up-or-create is atomic: the graph's lock is held across it (user initializers and
-  // regularizers may build ops, hence a recursive mutex).
-  std::lock_guard lock(graph_.impl().mutex);
+  // regularizers may build ops, hence a recursive mutex); and all or nothing: a failure leaves no
+  // node or store entry behind.
+  GraphTransaction transaction{graph_};
   DefaultGraph use{graph_};
   NameScope root{""};
   return TrueGetter(graph_).get(args, reuse);
 }
 
 GetVariableResult VariableStore::get_variable(std::string_view name, const Shape& shape, GetVariableOptions options,
-                                              std::optional<Reuse> reuse, std::source_location location) {
+                                              std::optional<Reuse> reuse, SourceLocation location) {
   GetterArgs args;
   args.name = std::string(name);
   args.shape = shape;

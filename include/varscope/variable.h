@@ -4,13 +4,13 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
-#include <source_location>
 #include <string>
 #include <vector>
 
 #include "varscope/constraints.h"
 #include "varscope/graph.h"
 #include "varscope/initializers.h"
+#include "varscope/source_location.h"
 
 namespace varscope {
 
@@ -92,7 +92,7 @@ class Variable {
   /// Set on shards of a PartitionedVariable.
   const std::optional<SaveSliceInfo>& save_slice_info() const;
   /// Where this variable was created (get_variable's caller).
-  const std::source_location& creation_site() const;
+  const SourceLocation& creation_site() const;
 
   bool operator==(const Variable& other) const { return data_ == other.data_; }
   /// Internal state (core/variable_data.h).

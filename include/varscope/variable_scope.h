@@ -34,7 +34,6 @@
 #include <functional>
 #include <memory>
 #include <optional>
-#include <source_location>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -45,6 +44,7 @@
 #include "varscope/initializers.h"
 #include "varscope/partitioners.h"
 #include "varscope/regularizers.h"
+#include "varscope/source_location.h"
 #include "varscope/variable.h"
 
 namespace varscope {
@@ -124,7 +124,7 @@ struct GetterArgs {
   Synchronization synchronization = Synchronization::kAuto;
   Aggregation aggregation = Aggregation::kNone;
   Constraint constraint{};
-  std::source_location location = std::source_location::current();
+  SourceLocation location = SourceLocation::current();
 };
 
 /// What get_variable returns: a Variable, a PartitionedVariable (when a partitioner applied), or the
@@ -294,11 +294,11 @@ struct GetVariableOptions {
 /// the spec's error catalogue.
 GetVariableResult get_variable(std::string_view name, const Shape& shape = Shape::unknown(),
                                GetVariableOptions options = {},
-                               std::source_location location = std::source_location::current());
+                               SourceLocation location = SourceLocation::current());
 
 /// tf.get_local_variable: get_variable with trainable=false, in LOCAL_VARIABLES (not GLOBAL).
 GetVariableResult get_local_variable(std::string_view name, const Shape& shape = Shape::unknown(),
                                      GetVariableOptions options = {},
-                                     std::source_location location = std::source_location::current());
+                                     SourceLocation location = SourceLocation::current());
 
 }  // namespace varscope

@@ -2,10 +2,10 @@
 #pragma once
 
 #include <optional>
-#include <source_location>
 #include <string_view>
 #include <vector>
 
+#include "varscope/source_location.h"
 #include "varscope/variable_scope.h"
 
 namespace varscope {
@@ -22,7 +22,7 @@ class VariableStore {
   /// `name` is the full name; no scope defaults apply (dtype defaults to float32).
   GetVariableResult get_variable(std::string_view name, const Shape& shape = Shape::unknown(),
                                  GetVariableOptions options = {}, std::optional<Reuse> reuse = std::nullopt,
-                                 std::source_location location = std::source_location::current());
+                                 SourceLocation location = SourceLocation::current());
   /// The true getter on fully resolved arguments (what custom getters' `getter` calls).
   GetVariableResult get_variable(const GetterArgs& args, std::optional<Reuse> reuse);
 

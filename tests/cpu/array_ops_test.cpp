@@ -97,7 +97,7 @@ TEST_F(ArrayOps, TransposeErrors) {
   VS_EXPECT_ERROR(transpose(x, {0, 0}), InvalidArgumentError,
                   "[Transpose] node 'transpose': perm [0, 0] is not a permutation of 0..1");
   VS_EXPECT_ERROR(transpose(x, {1, 0, 2}), InvalidArgumentError,
-                  "[Transpose] node 'transpose_1': perm [1, 0, 2] must have one entry per "
+                  "[Transpose] node 'transpose': perm [1, 0, 2] must have one entry per "
                   "dimension of the input "
                   "shape (2, 3)");
   Output perm = placeholder(int32, Shape{2}, "perm");
@@ -178,7 +178,7 @@ TEST_F(ArrayOps, Pad) {
                   "(2, 2)");
   VS_EXPECT_ERROR(
       pad(x, constant(Tensor::from_vector<std::int32_t>({1, 0, -1, 0}, Shape{2, 2}), "p3")),
-      InvalidArgumentError, "[Pad] node 'Pad_3': paddings [1, 0, -1, 0] has a negative entry");
+      InvalidArgumentError, "[Pad] node 'Pad_2': paddings [1, 0, -1, 0] has a negative entry");
 }
 
 // ---- GatherV2, Pack, DynamicStitch --------------------------------------------------------------

@@ -364,7 +364,7 @@ TEST_F(ConvOps, ShapeErrorsNameTheNode) {
       "[Conv2D] node 'tower_1/Conv2D': input must be rank 4 (N, H, W, C), got shape (8, 28, 28)");
   VS_EXPECT_ERROR(
       nn::conv2d(x, x3, {1, 1, 1, 1}, "SAME"), InvalidArgumentError,
-      "[Conv2D] node 'tower_1/Conv2D_1': filter must be rank 4 (KH, KW, C_in, C_out), got shape "
+      "[Conv2D] node 'tower_1/Conv2D': filter must be rank 4 (KH, KW, C_in, C_out), got shape "
       "(8, 28, 28)");
   VS_EXPECT_ERROR(
       nn::conv2d(x, w4, {1, 1, 1, 1}, "SAME", {1, 1, 1, 1}, "conv"), InvalidArgumentError,
@@ -372,33 +372,33 @@ TEST_F(ConvOps, ShapeErrorsNameTheNode) {
       "filter's input depth 4 (filter shape (5, 5, 4, 16))");
   VS_EXPECT_ERROR(
       nn::conv2d(x, w, {1, 1, 1, 1}, "FULL", {1, 1, 1, 1}, "conv"), InvalidArgumentError,
-      "[Conv2D] node 'tower_1/conv_1': padding must be \"SAME\" or \"VALID\", got \"FULL\"");
+      "[Conv2D] node 'tower_1/conv': padding must be \"SAME\" or \"VALID\", got \"FULL\"");
   VS_EXPECT_ERROR(
       nn::conv2d(x, w, {2, 1, 1, 1}, "SAME", {1, 1, 1, 1}, "conv"), InvalidArgumentError,
-      "[Conv2D] node 'tower_1/conv_2': strides [2, 1, 1, 1] must be 1 in the batch and channel "
+      "[Conv2D] node 'tower_1/conv': strides [2, 1, 1, 1] must be 1 in the batch and channel "
       "dimensions (only H and W are supported)");
   VS_EXPECT_ERROR(
       nn::conv2d(x, w, {1, 1}, "SAME", {1, 1, 1, 1}, "conv"), InvalidArgumentError,
-      "[Conv2D] node 'tower_1/conv_3': strides must have 4 entries (N, H, W, C), got [1, 1]");
+      "[Conv2D] node 'tower_1/conv': strides must have 4 entries (N, H, W, C), got [1, 1]");
   VS_EXPECT_ERROR(nn::conv2d(x, w, {1, 0, 1, 1}, "SAME", {1, 1, 1, 1}, "conv"),
                   InvalidArgumentError,
-                  "[Conv2D] node 'tower_1/conv_4': strides must be positive, got [1, 0, 1, 1]");
+                  "[Conv2D] node 'tower_1/conv': strides must be positive, got [1, 0, 1, 1]");
   VS_EXPECT_ERROR(
       nn::conv2d(x, w, {1, 1, 1, 1}, "SAME", {1, 1, 1, 2}, "conv"), InvalidArgumentError,
-      "[Conv2D] node 'tower_1/conv_5': dilations [1, 1, 1, 2] must be 1 in the batch and channel "
+      "[Conv2D] node 'tower_1/conv': dilations [1, 1, 1, 2] must be 1 in the batch and channel "
       "dimensions (only H and W are supported)");
   VS_EXPECT_ERROR(nn::conv2d(x, wd, {1, 1, 1, 1}, "SAME", {1, 1, 1, 1}, "conv"),
                   InvalidArgumentError,
-                  "[Conv2D] node 'tower_1/conv_6': dtypes float32 and float64 differ");
+                  "[Conv2D] node 'tower_1/conv': dtypes float32 and float64 differ");
   Output small = placeholder(float32, Shape{1, 4, 4, 3}, "small");
   VS_EXPECT_ERROR(
       nn::conv2d(small, w, {1, 1, 1, 1}, "VALID", {1, 2, 2, 1}, "conv"), InvalidArgumentError,
-      "[Conv2D] node 'tower_1/conv_7': Computed output size would be negative: -4 [input_size: 4, "
+      "[Conv2D] node 'tower_1/conv': Computed output size would be negative: -4 [input_size: 4, "
       "effective_filter_size: 9, stride: 1]");
   Output ints = placeholder(int32, Shape{1, 4, 4, 3}, "ints");
   VS_EXPECT_ERROR(nn::conv2d(ints, ints, {1, 1, 1, 1}, "SAME", {1, 1, 1, 1}, "conv"),
                   InvalidArgumentError,
-                  "[Conv2D] node 'tower_1/conv_8': dtype int32 is not supported (needs float16, "
+                  "[Conv2D] node 'tower_1/conv': dtype int32 is not supported (needs float16, "
                   "bfloat16, float32 "
                   "or float64)");
   NodeSpec nchw{.op = "Conv2D",
@@ -424,7 +424,7 @@ TEST_F(ConvOps, BackpropShapeErrors) {
   Output three = constant(Tensor::from_vector<std::int32_t>({5, 8, 8}), "three");
   VS_EXPECT_ERROR(nn::conv2d_backprop_input(three, w, dy, {1, 2, 2, 1}, "SAME"),
                   InvalidArgumentError,
-                  "[Conv2DBackpropInput] node 'Conv2DBackpropInput_1': input_sizes must have 4 "
+                  "[Conv2DBackpropInput] node 'Conv2DBackpropInput': input_sizes must have 4 "
                   "entries, got shape "
                   "(5, 8, 8)");
   Output x = placeholder(float32, Shape{5, 8, 8, 2}, "x");

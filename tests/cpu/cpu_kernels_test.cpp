@@ -489,13 +489,13 @@ TEST_F(CpuKernels, ArrayOpErrors) {
                   "[Reshape] node 'Reshape': cannot reshape a tensor of shape (2, 3) (6 elements) into shape "
                   "[4, 2] (8 elements)");
   VS_EXPECT_ERROR(reshape(x, {-1, -1}), InvalidArgumentError,
-                  "[Reshape] node 'Reshape_1': shape [-1, -1] has more than one -1");
+                  "[Reshape] node 'Reshape': shape [-1, -1] has more than one -1");
   Output y = iota_const({3, 3}, "y");
   VS_EXPECT_ERROR(concat({x, y}, 1), InvalidArgumentError,
                   "[ConcatV2] node 'concat': shapes (2, 3) and (3, 3) differ in dimension 0 (concatenating along "
                   "axis 1)");
   VS_EXPECT_ERROR(concat({x, y}, 2), InvalidArgumentError,
-                  "[ConcatV2] node 'concat_1': axis 2 is out of range for inputs of rank 2");
+                  "[ConcatV2] node 'concat': axis 2 is out of range for inputs of rank 2");
   VS_EXPECT_ERROR(slice(x, {1, 1}, {2, 1}), InvalidArgumentError,
                   "[Slice] node 'Slice': slice of begin [1, 1] and size [2, 1] exceeds the input shape (2, 3) in "
                   "dimension 0");

@@ -153,7 +153,7 @@ TEST_F(MathOps, SelectPerElementPerRowAndScalar) {
                   "dimension of (2, 3), or have that shape");
   // A failed node still uses up its name, as in TF.
   VS_EXPECT_ERROR(where(t, t, e), InvalidArgumentError,
-                  "[Select] node 'Select_5': condition must be bool, got float32");
+                  "[Select] node 'Select_4': condition must be bool, got float32");
 }
 
 TEST_F(MathOps, RangeFromConstsAndTensors) {
@@ -181,7 +181,7 @@ TEST_F(MathOps, RangeFromConstsAndTensors) {
             (std::vector<std::int32_t>{0, 1, 2}));
   VS_EXPECT_ERROR(
       session.run(dynamic, {{limit, Tensor::scalar(-3)}}), InvalidArgumentError,
-      "[Range] node 'range_4': start 0 and limit -3 are in the wrong order for delta 1");
+      "[Range] node 'range_3': start 0 and limit -3 are in the wrong order for delta 1");
 }
 
 TEST_F(MathOps, LargeElementwiseOpsRunInShards) {

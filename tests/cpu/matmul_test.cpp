@@ -125,12 +125,12 @@ TEST_F(MatMul, ShapeInferenceAndErrors) {
       matmul(w, w), InvalidArgumentError,
       "[MatMul] node 'MatMul_3': inner dimensions differ: a (3, 4) and b (3, 4) give 4 and 3");
   VS_EXPECT_ERROR(matmul(x, w, false, true), InvalidArgumentError,
-                  "[MatMul] node 'MatMul_4': inner dimensions differ: a (?, 3) and b (3, 4) "
+                  "[MatMul] node 'MatMul_3': inner dimensions differ: a (?, 3) and b (3, 4) "
                   "transposed give 3 and 4");
   VS_EXPECT_ERROR(matmul(placeholder(float32, Shape{2, 3, 4}, "r3"), w), InvalidArgumentError,
-                  "[MatMul] node 'MatMul_5': a must be 2-D, got shape (2, 3, 4)");
+                  "[MatMul] node 'MatMul_3': a must be 2-D, got shape (2, 3, 4)");
   VS_EXPECT_ERROR(matmul(x, placeholder(float64, Shape{3, 4}, "d")), InvalidArgumentError,
-                  "[MatMul] node 'MatMul_6': dtypes float32 and float64 differ");
+                  "[MatMul] node 'MatMul_3': dtypes float32 and float64 differ");
   // Unknown dimensions are checked when the kernel runs.
   Output p = placeholder(float32, Shape{2, -1}, "p");
   Output q = placeholder(float32, Shape{-1, 2}, "q");

@@ -74,7 +74,7 @@ TEST_F(NnOps, BiasAddErrors) {
                   "[BiasAdd] node 'BiasAdd': bias shape (4,) does not match the last dimension of "
                   "value shape (2, 3)");
   VS_EXPECT_ERROR(nn::bias_add(v1, b3), InvalidArgumentError,
-                  "[BiasAdd] node 'BiasAdd_1': value must be at least rank 2, got shape (3,)");
+                  "[BiasAdd] node 'BiasAdd': value must be at least rank 2, got shape (3,)");
   Output free = placeholder(float32, Shape::unknown(), "free");
   Output y = nn::bias_add(free, b3, "late");
   Session session{g};
@@ -231,7 +231,7 @@ TEST_F(NnOps, SoftmaxCrossEntropyErrors) {
                   "[SoftmaxCrossEntropyWithLogits] logits must be rank 2 (batch, classes), got "
                   "shape (2, 3, 4)");
   VS_EXPECT_ERROR(nn::softmax_cross_entropy_with_logits(b, a), InvalidArgumentError,
-                  "[SoftmaxCrossEntropyWithLogits] node 'softmax_cross_entropy_with_logits_1': "
+                  "[SoftmaxCrossEntropyWithLogits] node 'softmax_cross_entropy_with_logits': "
                   "logits and labels "
                   "must have the same shape, got logits (2, 3) and labels (2, 4)");
 }
@@ -317,7 +317,7 @@ TEST_F(NnOps, SparseSoftmaxCrossEntropyValueErrors) {
   VS_EXPECT_ERROR(
       nn::sparse_softmax_cross_entropy_with_logits(floats, logits), InvalidArgumentError,
       "[SparseSoftmaxCrossEntropyWithLogits] node "
-      "'SparseSoftmaxCrossEntropyWithLogits_3/SparseSoftmaxCrossEntropyWithLogits': labels must be "
+      "'SparseSoftmaxCrossEntropyWithLogits/SparseSoftmaxCrossEntropyWithLogits': labels must be "
       "int32 or int64, got float32");
 }
 

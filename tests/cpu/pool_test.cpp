@@ -299,7 +299,7 @@ TEST_F(PoolOps, ShapeErrorsNameTheNode) {
       nn::max_pool(x3, {1, 2, 2, 1}, {1, 2, 2, 1}, "VALID"), InvalidArgumentError,
       "[MaxPool] node 'MaxPool': input must be rank 4 (N, H, W, C), got shape (8, 28, 28)");
   VS_EXPECT_ERROR(nn::max_pool(x, {2, 2, 2, 1}, {1, 2, 2, 1}, "VALID"), InvalidArgumentError,
-                  "[MaxPool] node 'MaxPool_1': ksize [2, 2, 2, 1] must be 1 in the batch and "
+                  "[MaxPool] node 'MaxPool': ksize [2, 2, 2, 1] must be 1 in the batch and "
                   "channel dimensions "
                   "(only H and W are supported)");
   VS_EXPECT_ERROR(
@@ -307,10 +307,10 @@ TEST_F(PoolOps, ShapeErrorsNameTheNode) {
       "[AvgPool] node 'AvgPool': ksize must have 4 entries (N, H, W, C), got [1, 2, 2]");
   VS_EXPECT_ERROR(
       nn::avg_pool(x, {1, 2, 2, 1}, {1, 2, 2, 1}, "same"), InvalidArgumentError,
-      "[AvgPool] node 'AvgPool_1': padding must be \"SAME\" or \"VALID\", got \"same\"");
+      "[AvgPool] node 'AvgPool': padding must be \"SAME\" or \"VALID\", got \"same\"");
   VS_EXPECT_ERROR(
       nn::max_pool(x, {1, 30, 2, 1}, {1, 1, 1, 1}, "VALID"), InvalidArgumentError,
-      "[MaxPool] node 'MaxPool_2': Computed output size would be negative: -1 [input_size: 28, "
+      "[MaxPool] node 'MaxPool': Computed output size would be negative: -1 [input_size: 28, "
       "effective_filter_size: 30, stride: 1]");
   Output wrong = placeholder(float32, Shape{8, 14, 13, 3}, "wrong");
   VS_EXPECT_ERROR(

@@ -1,7 +1,7 @@
-// save_forever <dir>: saves a 32 MiB checkpoint to <dir>/model.safetensors again and again, each
-// time with every element equal to the save's number, and prints "saved" after the first. The
-// kill-during-save test kills it at random moments and checks that the file is always one whole
-// checkpoint.
+// save_forever <dir>: saves a 4 MiB checkpoint again and again as <dir>/model-<n>.safetensors, the
+// n-th with every element equal to n (Saver keeps the last 5 and names the latest in <dir>/checkpoint),
+// and prints "saved" after the first. The kill-during-save test kills it at random moments and checks
+// that the latest checkpoint is always whole and loadable.
 #include <cstdio>
 #include <exception>
 #include <string>
@@ -20,7 +20,7 @@ int main(int argc, char** argv) {
   try {
     vs::Graph graph;
     vs::DefaultGraph use{graph};
-    const vs::Variable big = vs::get_variable("big", {8, 1024, 1024}, {.initializer = vs::zeros()});
+    const vs::Variable big = vs::get_variable("big", {1024, 1024}, {.initializer = vs::zeros()});
     const vs::Variable counter = vs::get_variable("counter", {1}, {.initializer = vs::zeros()});
     vs::Session sess(graph);
     vs::train::Saver saver;
@@ -29,7 +29,7 @@ int main(int argc, char** argv) {
       const vs::Tensor value = vs::Tensor::filled(vs::DType::kFloat32, big.shape(), n);
       sess.assign_variable(big, value);
       sess.assign_variable(counter, vs::Tensor::filled(vs::DType::kFloat32, vs::Shape{1}, n));
-      saver.save(sess, path);
+      saver.save(sess, path, n);
       if (n == 1) {
         std::printf("saved\n");
         std::fflush(stdout);
