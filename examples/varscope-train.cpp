@@ -133,8 +133,8 @@ int run(const Flags& flags) {
   if (!accuracy) accuracy = evaluate(sess, g, test, flags.eval_batch_size);
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
   spdlog::info(
-      "done in {:.1f} s; peak activation memory {:.1f} MiB", seconds,
-      static_cast<double>(sess.memory_stats().peak_bytes(vs::MemoryCategory::kActivation)) /
+      "done in {:.1f} s; peak activation memory on {} {:.1f} MiB", seconds, device,
+      static_cast<double>(sess.memory_stats(device).peak_bytes(vs::MemoryCategory::kActivation)) /
           (1 << 20));
   fmt::print("test_accuracy={:.4f}\n", *accuracy);
   return 0;
