@@ -1,4 +1,4 @@
-// save_forever <dir>: saves a 4 MiB checkpoint again and again as <dir>/model-<n>.safetensors, the
+// save_forever <dir>: saves a 1 MiB checkpoint again and again as <dir>/model-<n>.safetensors, the
 // n-th with every element equal to n (Saver keeps the last 5 and names the latest in <dir>/checkpoint),
 // and prints "saved" after the first. The kill-during-save test kills it at random moments and checks
 // that the latest checkpoint is always whole and loadable.
@@ -20,7 +20,7 @@ int main(int argc, char** argv) {
   try {
     vs::Graph graph;
     vs::DefaultGraph use{graph};
-    const vs::Variable big = vs::get_variable("big", {1024, 1024}, {.initializer = vs::zeros()});
+    const vs::Variable big = vs::get_variable("big", {256, 1024}, {.initializer = vs::zeros()});
     const vs::Variable counter = vs::get_variable("counter", {1}, {.initializer = vs::zeros()});
     vs::Session sess(graph);
     vs::train::Saver saver;
