@@ -1,9 +1,10 @@
 // GraphTransaction: makes one graph-building call all or nothing. If the call throws, the nodes it
 // created, the names it marked as used, and the collection and variable-store entries it added are
 // removed again, so a failed op or get_variable leaves the graph as it was. (TensorFlow keeps the
-// nodes a composite op made before failing, and the names; the next op would be "reshape_1".) It holds the graph's
-// mutex while open, so no other thread's nodes interleave with the call's own. Nested transactions
-// (an op builder calling others) roll back to their own start; the outermost one commits.
+// nodes a composite op made before failing, and the names; the next op would be "reshape_1".) It
+// holds the graph's mutex while open, so no other thread's nodes interleave with the call's own.
+// Nested transactions (an op builder calling others) roll back to their own start; the outermost
+// one commits.
 #pragma once
 
 #include <cstddef>

@@ -1,13 +1,13 @@
 // The catalogue of bad input: one wrong call per case across the public API (ranks, shapes, dtypes,
-// names, scopes, feeds, devices, files, options). Each must raise its typed error (ErrorCode) with a
-// message that names the offending object and value, and leave everything as it was: no node, no
+// names, scopes, feeds, devices, files, options). Each must raise its typed error (ErrorCode) with
+// a message that names the offending object and value, and leave everything as it was: no node, no
 // variable-store entry, no collection entry, no changed variable value, no file touched.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
-#include <algorithm>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -65,7 +65,9 @@ struct World {
     checkpoint = saver.save(*session, (dir.path() / "good").string());
   }
 
-  Tensor batch(std::int64_t rows) const { return Tensor::filled(DType::kFloat32, Shape{rows, 3}, 1.0); }
+  Tensor batch(std::int64_t rows) const {
+    return Tensor::filled(DType::kFloat32, Shape{rows, 3}, 1.0);
+  }
 
   /// Called by a case after building the good inputs of its bad call: what must not change is what
   /// exists from here on (defaults to the state before the case).
@@ -114,99 +116,121 @@ struct BadInput {
 
 std::ostream& operator<<(std::ostream& os, const BadInput& c) { return os << c.name; }
 
+// Conv2D "conv" of a [1, 8, 8, 3] image with one argument wrong.
+BadInput conv2d_case(std::string name, std::vector<std::string> fragments,
+                     std::vector<std::int64_t> filter, std::vector<std::int64_t> strides,
+                     std::string padding) {
+  return {std::move(name), ErrorCode::kInvalidArgument, std::move(fragments), [=](World& w) {
+            const Output images = zeros({1, 8, 8, 3});
+            const Output weights = zeros(Shape(filter));
+            w.mark();
+            nn::conv2d(images, weights, strides, padding, {1, 1, 1, 1}, "conv");
+          }};
+}
+
 std::vector<BadInput> catalogue() {
   using E = ErrorCode;
   return {
       // --- ranks and shapes at graph construction -------------------------------------------
-            {"MatMulOfAVector", E::kInvalidArgument, {"'mm'", "b must be 2-D", "(3,)"},
+      {"MatMulOfAVector",
+       E::kInvalidArgument,
+       {"'mm'", "b must be 2-D", "(3,)"},
        [](World& w) {
          const Output v = constant(Tensor::from_vector<float>({1, 2, 3}));
          w.mark();
          matmul(w.x, v, false, false, "mm");
        }},
-            {"MatMulInnerDimensions", E::kInvalidArgument, {"'mm'", "3", "5"},
+      {"MatMulInnerDimensions",
+       E::kInvalidArgument,
+       {"'mm'", "3", "5"},
        [](World& w) {
          const Output m = zeros({5, 2});
          w.mark();
          matmul(w.x, m, false, false, "mm");
        }},
-            {"AddShapesDoNotBroadcast", E::kInvalidArgument, {"'sum'", "(3,)", "(4,)"},
+      {"AddShapesDoNotBroadcast",
+       E::kInvalidArgument,
+       {"'sum'", "(3,)", "(4,)"},
        [](World& w) {
          const Output a = zeros({3});
          const Output b = zeros({4});
          w.mark();
          add(a, b, "sum");
        }},
-            {"Conv2DOfAMatrix", E::kInvalidArgument, {"'conv'", "(?, 3)"},
+      {"Conv2DOfAMatrix",
+       E::kInvalidArgument,
+       {"'conv'", "(?, 3)"},
        [](World& w) {
          const Output filter = zeros({3, 3, 1, 8});
          w.mark();
          nn::conv2d(w.x, filter, {1, 1, 1, 1}, "SAME", {1, 1, 1, 1}, "conv");
        }},
-            {"Conv2DChannels", E::kInvalidArgument, {"'conv'", "3", "2"},
-       [](World& w) {
-         const Output images = zeros({1, 8, 8, 3});
-         const Output filter = zeros({3, 3, 2, 8});
-         w.mark();
-         nn::conv2d(images, filter, {1, 1, 1, 1}, "SAME", {1, 1, 1, 1}, "conv");
-       }},
-            {"Conv2DPadding", E::kInvalidArgument, {"'conv'", "FULL"},
-       [](World& w) {
-         const Output images = zeros({1, 8, 8, 3});
-         const Output filter = zeros({3, 3, 3, 8});
-         w.mark();
-         nn::conv2d(images, filter, {1, 1, 1, 1}, "FULL", {1, 1, 1, 1}, "conv");
-       }},
-            {"Conv2DZeroStride", E::kInvalidArgument, {"'conv'", "stride"},
-       [](World& w) {
-         const Output images = zeros({1, 8, 8, 3});
-         const Output filter = zeros({3, 3, 3, 8});
-         w.mark();
-         nn::conv2d(images, filter, {1, 0, 1, 1}, "SAME", {1, 1, 1, 1}, "conv");
-       }},
-            {"MaxPoolKsizeLength", E::kInvalidArgument, {"'pool'", "ksize"},
+      conv2d_case("Conv2DChannels", {"'conv'", "3", "2"}, {3, 3, 2, 8}, {1, 1, 1, 1}, "SAME"),
+      conv2d_case("Conv2DPadding", {"'conv'", "FULL"}, {3, 3, 3, 8}, {1, 1, 1, 1}, "FULL"),
+      conv2d_case("Conv2DZeroStride", {"'conv'", "stride"}, {3, 3, 3, 8}, {1, 0, 1, 1}, "SAME"),
+      {"MaxPoolKsizeLength",
+       E::kInvalidArgument,
+       {"'pool'", "ksize"},
        [](World& w) {
          const Output images = zeros({1, 8, 8, 3});
          w.mark();
          nn::max_pool(images, {2, 2}, {1, 2, 2, 1}, "VALID", "pool");
        }},
-            {"ReshapeElementCount", E::kInvalidArgument, {"'reshape'", "6", "4"},
+      {"ReshapeElementCount",
+       E::kInvalidArgument,
+       {"'reshape'", "6", "4"},
        [](World& w) {
          const Output m = zeros({2, 3});
          w.mark();
          reshape(m, Shape{4}, "reshape");
        }},
-            {"ConcatAxisOutOfRange", E::kInvalidArgument, {"'cat'", "5"},
+      {"ConcatAxisOutOfRange",
+       E::kInvalidArgument,
+       {"'cat'", "5"},
        [](World& w) {
          const Output a = zeros({2, 3});
          const Output b = zeros({2, 3});
          w.mark();
          concat({a, b}, 5, "cat");
        }},
-            {"ConcatRanksDiffer", E::kInvalidArgument, {"'cat'", "(2, 3)", "(2,)"},
+      {"ConcatRanksDiffer",
+       E::kInvalidArgument,
+       {"'cat'", "(2, 3)", "(2,)"},
        [](World& w) {
          const Output a = zeros({2, 3});
          const Output b = zeros({2});
          w.mark();
          concat({a, b}, 0, "cat");
        }},
-      {"ReduceAxisOutOfRange", E::kInvalidArgument, {"total", "axis", "2"},
+      {"ReduceAxisOutOfRange",
+       E::kInvalidArgument,
+       {"total", "axis", "2"},
        [](World& w) { reduce_sum(w.x, std::vector<std::int64_t>{2}, false, "total"); }},
-      {"TransposePermLength", E::kInvalidArgument, {"t", "perm"},
-       [](World& w) { transpose(w.x, std::vector<std::int64_t>{0, 1, 2}, "t"); }},
-            {"SliceBeyondTheEnd", E::kInvalidArgument, {"'cut'", "[0, 2]", "(2, 3)"},
+      {"TransposePermLength",
+       E::kInvalidArgument,
+       {"t", "perm"},
+       [](World& w) {
+         transpose(w.x, std::vector<std::int64_t>{0, 1, 2}, "t");
+       }},
+      {"SliceBeyondTheEnd",
+       E::kInvalidArgument,
+       {"'cut'", "[0, 2]", "(2, 3)"},
        [](World& w) {
          const Output m = zeros({2, 3});
          w.mark();
          slice(m, {0, 2}, {2, 2}, "cut");
        }},
-            {"SoftmaxCrossEntropyShapes", E::kInvalidArgument, {"'xent'", "(?, 4)", "(2, 5)"},
+      {"SoftmaxCrossEntropyShapes",
+       E::kInvalidArgument,
+       {"'xent'", "(?, 4)", "(2, 5)"},
        [](World& w) {
          const Output labels = zeros({2, 5});
          w.mark();
          nn::softmax_cross_entropy_with_logits(labels, w.logits, "xent");
        }},
-            {"SparseLabelsRank", E::kValue, {"labels", "received 2"},
+      {"SparseLabelsRank",
+       E::kValue,
+       {"labels", "received 2"},
        [](World& w) {
          const Output labels = placeholder(DType::kInt32, Shape{-1, 2}, "labels2");
          w.mark();
@@ -214,100 +238,159 @@ std::vector<BadInput> catalogue() {
        }},
       {"DropoutRate", E::kValue, {"rate", "1"}, [](World& w) { nn::dropout(w.logits, 1.0); }},
       // --- dtypes ------------------------------------------------------------------------------
-            {"AddDtypesDiffer", E::kInvalidArgument, {"'sum'", "float32", "int32"},
+      {"AddDtypesDiffer",
+       E::kInvalidArgument,
+       {"'sum'", "float32", "int32"},
        [](World& w) {
          const Output one = constant(Tensor::scalar<std::int32_t>(1));
          w.mark();
          add(w.x, one, "sum");
        }},
-            {"MatMulOfBool", E::kInvalidArgument, {"'mm'", "bool"},
+      {"MatMulOfBool",
+       E::kInvalidArgument,
+       {"'mm'", "bool"},
        [](World& w) {
          const Output m = constant(Tensor::zeros(DType::kBool, Shape{2, 2}));
          w.mark();
          matmul(m, m, false, false, "mm");
        }},
-            {"GatherWithFloatIndices", E::kInvalidArgument, {"'rows'", "float32"},
+      {"GatherWithFloatIndices",
+       E::kInvalidArgument,
+       {"'rows'", "float32"},
        [](World& w) {
          const Output indices = zeros({2});
          w.mark();
          gather(w.logits, indices, 0, "rows");
        }},
-            {"AssignDtype", E::kInvalidArgument, {"'Assign'", "float32", "float64"},
+      {"AssignDtype",
+       E::kInvalidArgument,
+       {"'Assign'", "float32", "float64"},
        [](World& w) {
          const Output value = constant(Tensor::zeros(DType::kFloat64, Shape{3, 4}));
          w.mark();
          assign(w.w, value);
        }},
-            {"AssignShape", E::kInvalidArgument, {"'Assign'", "(3, 4)", "(4, 3)"},
+      {"AssignShape",
+       E::kInvalidArgument,
+       {"'Assign'", "(3, 4)", "(4, 3)"},
        [](World& w) {
          const Output value = zeros({4, 3});
          w.mark();
          assign(w.w, value);
        }},
       // --- names and scopes --------------------------------------------------------------------
-      {"NameScopeInvalidName", E::kValue, {"'bad name!' is not a valid scope name"},
+      {"NameScopeInvalidName",
+       E::kValue,
+       {"'bad name!' is not a valid scope name"},
        [](World&) { NameScope scope{"bad name!"}; }},
-      {"OpInvalidName", E::kValue, {"'-x' is not a valid node name"}, [](World&) { placeholder(DType::kFloat32, Shape{1}, "-x"); }},
-      {"VariableAlreadyExists", E::kValue, {"Variable model/w already exists, disallowed"},
+      {"OpInvalidName",
+       E::kValue,
+       {"'-x' is not a valid node name"},
+       [](World&) { placeholder(DType::kFloat32, Shape{1}, "-x"); }},
+      {"VariableAlreadyExists",
+       E::kValue,
+       {"Variable model/w already exists, disallowed"},
        [](World&) {
          VariableScope scope{"model"};
          get_variable("w", {3, 4});
        }},
-      {"VariableDoesNotExist", E::kValue, {"Variable model/v does not exist"},
+      {"VariableDoesNotExist",
+       E::kValue,
+       {"Variable model/v does not exist"},
        [](World&) {
          VariableScope scope{"model", {.reuse = true}};
          get_variable("v", {3});
        }},
-      {"ReuseWithAnotherShape", E::kValue, {"model/w", "(4, 4)", "(3, 4)"},
+      {"ReuseWithAnotherShape",
+       E::kValue,
+       {"model/w", "(4, 4)", "(3, 4)"},
        [](World&) {
          VariableScope scope{"model", {.reuse = AUTO_REUSE}};
          get_variable("w", {4, 4});
        }},
-      {"ReuseWithAnotherDtype", E::kValue, {"model/w", "float64"},
+      {"ReuseWithAnotherDtype",
+       E::kValue,
+       {"model/w", "float64"},
        [](World&) {
          VariableScope scope{"model", {.reuse = AUTO_REUSE}};
          get_variable("w", {3, 4}, {.dtype = DType::kFloat64});
        }},
-      
-      
-      {"Complex64VariableWithoutInitializer", E::kValue, {"cplx", "complex64"},
+
+      {"Complex64VariableWithoutInitializer",
+       E::kValue,
+       {"cplx", "complex64"},
        [](World&) { get_variable("cplx", {2}, {.dtype = DType::kComplex64}); }},
-      {"ScopeWithoutAName", E::kType, {"If default_name is None then name_or_scope is required"},
-       [](World&) { VariableScope scope{std::nullopt, VariableScopeOptions{}}; }},
-      {"DenseOfAnUnknownLastDimension", E::kValue, {"Dense layer", "(?, ?)"},
+      {"ScopeWithoutAName",
+       E::kType,
+       {"If default_name is None then name_or_scope is required"},
+       [](World&) {
+         VariableScope scope{std::nullopt, VariableScopeOptions{}};
+       }},
+      {"DenseOfAnUnknownLastDimension",
+       E::kValue,
+       {"Dense layer", "(?, ?)"},
        [](World& w) {
          const Output features = placeholder(DType::kFloat32, Shape{-1, -1});
          w.mark();
          layers::dense(features, 4);
        }},
       // --- feeds and fetches -------------------------------------------------------------------
-      {"FeedDtype", E::kInvalidArgument, {"x:0", "int32", "float32"},
-       [](World& w) { w.session->run(w.logits, {{w.x, Tensor::zeros(DType::kInt32, Shape{2, 3})}}); }},
-      {"FeedShape", E::kInvalidArgument, {"x:0", "(2, 5)", "(?, 3)"},
-       [](World& w) { w.session->run(w.logits, {{w.x, Tensor::zeros(DType::kFloat32, Shape{2, 5})}}); }},
+      {"FeedDtype",
+       E::kInvalidArgument,
+       {"x:0", "int32", "float32"},
+       [](World& w) {
+         w.session->run(w.logits, {{w.x, Tensor::zeros(DType::kInt32, Shape{2, 3})}});
+       }},
+      {"FeedShape",
+       E::kInvalidArgument,
+       {"x:0", "(2, 5)", "(?, 3)"},
+       [](World& w) {
+         w.session->run(w.logits, {{w.x, Tensor::zeros(DType::kFloat32, Shape{2, 5})}});
+       }},
       {"PlaceholderNotFed", E::kInvalidArgument, {"x"}, [](World& w) { w.session->run(w.logits); }},
-      {"FetchFromAnotherGraph", E::kInvalidArgument, {"'other:0' is not an element of this graph"},
+      {"FetchFromAnotherGraph",
+       E::kInvalidArgument,
+       {"'other:0' is not an element of this graph"},
        [](World& w) {
          Graph other;
          DefaultGraph use{other};
          w.session->run(placeholder(DType::kFloat32, Shape{1}, "other"));
        }},
-      {"SameTensorFedTwice", E::kInvalidArgument, {"x:0", "more than once"},
-       [](World& w) { w.session->run(w.logits, {{w.x, w.batch(2)}, {w.x, w.batch(2)}}); }},
-      {"UninitializedVariable", E::kFailedPrecondition, {"Attempting to use uninitialized value model/w"},
+      {"SameTensorFedTwice",
+       E::kInvalidArgument,
+       {"x:0", "more than once"},
+       [](World& w) {
+         w.session->run(w.logits, {{w.x, w.batch(2)}, {w.x, w.batch(2)}});
+       }},
+      {"UninitializedVariable",
+       E::kFailedPrecondition,
+       {"Attempting to use uninitialized value model/w"},
        [](World& w) {
          Session fresh{w.graph};
          fresh.run(w.logits, {{w.x, w.batch(2)}});
        }},
-      {"AssignVariableShape", E::kInvalidArgument, {"model/w", "(3, 4)", "(2, 2)"},
-       [](World& w) { w.session->assign_variable(w.w, Tensor::zeros(DType::kFloat32, Shape{2, 2})); }},
-      {"AssignVariableDtype", E::kInvalidArgument, {"model/b", "int64"},
+      {"AssignVariableShape",
+       E::kInvalidArgument,
+       {"model/w", "(3, 4)", "(2, 2)"},
+       [](World& w) {
+         w.session->assign_variable(w.w, Tensor::zeros(DType::kFloat32, Shape{2, 2}));
+       }},
+      {"AssignVariableDtype",
+       E::kInvalidArgument,
+       {"model/b", "int64"},
        [](World& w) { w.session->assign_variable(w.b, Tensor::zeros(DType::kInt64, Shape{4})); }},
       // --- devices -----------------------------------------------------------------------------
-      {"MemoryStatsOfAMissingDevice", E::kNotFound, {"GPU:7"}, [](World& w) { w.session->memory_stats("/gpu:7"); }},
-      {"MalformedDeviceSpec", E::kInvalidArgument, {"/device:GPU:zero"},
+      {"MemoryStatsOfAMissingDevice",
+       E::kNotFound,
+       {"GPU:7"},
+       [](World& w) { w.session->memory_stats("/gpu:7"); }},
+      {"MalformedDeviceSpec",
+       E::kInvalidArgument,
+       {"/device:GPU:zero"},
        [](World&) { DeviceScope scope{"/device:GPU:zero"}; }},
-      {"HardPlacementOnAMissingDevice", E::kInvalidArgument, {"on_gpu", "GPU:5"},
+      {"HardPlacementOnAMissingDevice",
+       E::kInvalidArgument,
+       {"on_gpu", "GPU:5"},
        [](World& w) {
          {
            DefaultGraph use{w.graph};
@@ -320,12 +403,16 @@ std::vector<BadInput> catalogue() {
          strict.run(w.graph.find_node("on_gpu")->output(0), {{w.x, w.batch(1)}});
        }},
       // --- files -------------------------------------------------------------------------------
-      {"RestoreAMissingCheckpoint", E::kNotFound, {"/missing"},
+      {"RestoreAMissingCheckpoint",
+       E::kNotFound,
+       {"/missing"},
        [](World& w) {
          train::Saver saver({}, w.graph);
          saver.restore(*w.session, (w.dir.path() / "missing").string());
        }},
-      {"RestoreATruncatedCheckpoint", E::kDataLoss, {"cut.safetensors"},
+      {"RestoreATruncatedCheckpoint",
+       E::kDataLoss,
+       {"cut.safetensors"},
        [](World& w) {
          const fs::path cut = w.dir.path() / "cut.safetensors";
          fs::copy_file(w.checkpoint, cut);
@@ -337,7 +424,9 @@ std::vector<BadInput> catalogue() {
          train::Saver saver({}, w.graph);
          saver.restore(*w.session, cut.string());
        }},
-      {"RestoreIntoAnotherShape", E::kInvalidArgument, {"model/w", "[3, 4]", "[3, 5]", "nothing was restored"},
+      {"RestoreIntoAnotherShape",
+       E::kInvalidArgument,
+       {"model/w", "[3, 4]", "[3, 5]", "nothing was restored"},
        [](World& w) {
          // A checkpoint of the same names with w [3, 5]: nothing may be restored, b included.
          Graph other;
@@ -360,7 +449,9 @@ std::vector<BadInput> catalogue() {
          train::Saver saver({}, w.graph);
          saver.restore(*w.session, written);
        }},
-      {"ReadIdxWithABadMagic", E::kInvalidArgument, {"bad.idx", "magic"},
+      {"ReadIdxWithABadMagic",
+       E::kInvalidArgument,
+       {"bad.idx", "magic"},
        [](World& w) {
          const fs::path bad = w.dir.path() / "bad.idx";
          {
@@ -373,19 +464,33 @@ std::vector<BadInput> catalogue() {
          } remove{bad};
          data::read_idx(bad);
        }},
-      {"FashionMnistFromAMissingDirectory", E::kNotFound, {"no_such_dir"},
-       [](World& w) { data::load_fashion_mnist(w.dir.path() / "no_such_dir", data::Split::kTrain); }},
-      {"CheckpointReaderOfAMissingFile", E::kNotFound, {"absent.safetensors"},
-       [](World& w) { train::CheckpointReader reader((w.dir.path() / "absent.safetensors").string()); }},
-      {"SummaryWriterOverAFile", E::kInvalidArgument, {"good.safetensors"},
+      {"FashionMnistFromAMissingDirectory",
+       E::kNotFound,
+       {"no_such_dir"},
+       [](World& w) {
+         data::load_fashion_mnist(w.dir.path() / "no_such_dir", data::Split::kTrain);
+       }},
+      {"CheckpointReaderOfAMissingFile",
+       E::kNotFound,
+       {"absent.safetensors"},
+       [](World& w) {
+         train::CheckpointReader reader((w.dir.path() / "absent.safetensors").string());
+       }},
+      {"SummaryWriterOverAFile",
+       E::kInvalidArgument,
+       {"good.safetensors"},
        [](World& w) { summary::FileWriter writer(w.checkpoint); }},
       // --- options -----------------------------------------------------------------------------
-      {"SaverWithNothingToSave", E::kValue, {"No variables to save"},
+      {"SaverWithNothingToSave",
+       E::kValue,
+       {"No variables to save"},
        [](World&) {
          Graph empty;
          train::Saver saver({}, empty);
        }},
-      {"FashionMnistLimitBelowOne", E::kInvalidArgument, {"limit", "0"},
+      {"FashionMnistLimitBelowOne",
+       E::kInvalidArgument,
+       {"limit", "0"},
        [](World& w) { data::load_fashion_mnist(w.dir.path(), data::Split::kTest, 0); }},
   };
 }
@@ -424,7 +529,9 @@ TEST_P(BadInputCatalogue, RaisesItsTypedErrorNamingTheFaultAndChangesNothing) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Cases, BadInputCatalogue, ::testing::ValuesIn(catalogue()),
-                         [](const ::testing::TestParamInfo<BadInput>& info) { return info.param.name; });
+                         [](const ::testing::TestParamInfo<BadInput>& info) {
+                           return info.param.name;
+                         });
 
 TEST(BadInputCatalogueSize, HasAtLeastFortyCases) { EXPECT_GE(catalogue().size(), 40U); }
 

@@ -1,7 +1,7 @@
-// Sessions from several threads (scripts/sanitize runs these under ThreadSanitizer): Sessions on one
-// graph each hold their own variable values, so concurrent training gives what a lone run gives; one
-// Session serves concurrent runs of different batch sizes; threads that build their own graphs under
-// AUTO_REUSE scopes and train them do not disturb each other.
+// Sessions from several threads (scripts/sanitize runs these under ThreadSanitizer): Sessions on
+// one graph each hold their own variable values, so concurrent training gives what a lone run
+// gives; one Session serves concurrent runs of different batch sizes; threads that build their own
+// graphs under AUTO_REUSE scopes and train them do not disturb each other.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -69,7 +69,8 @@ std::vector<float> train_weights(Graph& g, const Regression& model, int seed, in
   Session sess{g};
   sess.run_targets({global_variables_initializer(g)});
   const auto [x, y] = batch(seed, 8);
-  for (int step = 0; step < steps; ++step) sess.run_targets({model.train_op}, {{model.x, x}, {model.y, y}});
+  for (int step = 0; step < steps; ++step)
+    sess.run_targets({model.train_op}, {{model.x, x}, {model.y, y}});
   return sess.variable_value(model.w).to_vector<float>();
 }
 
@@ -95,7 +96,8 @@ void run_threads(int threads, Work work) {
   }
 }
 
-void expect_same_weights(const std::vector<float>& actual, const std::vector<float>& expected, int seed) {
+void expect_same_weights(const std::vector<float>& actual, const std::vector<float>& expected,
+                         int seed) {
   ASSERT_EQ(actual.size(), expected.size());
   for (std::size_t i = 0; i < actual.size(); ++i) {
     EXPECT_NEAR(actual[i], expected[i], 1e-6) << "seed " << seed << ", w[" << i << "]";
@@ -112,9 +114,12 @@ TEST(SessionThreads, SessionsOnOneGraphTrainIndependently) {
   ASSERT_NE(alone[0], alone[1]);  // the seeds' data differ, so would their weights
 
   std::vector<std::vector<float>> together(kThreads);
-  run_threads(kThreads, [&](int t) { together[static_cast<std::size_t>(t)] = train_weights(g, model, t, kSteps); });
+  run_threads(kThreads, [&](int t) {
+    together[static_cast<std::size_t>(t)] = train_weights(g, model, t, kSteps);
+  });
   for (int t = 0; t < kThreads; ++t) {
-    expect_same_weights(together[static_cast<std::size_t>(t)], alone[static_cast<std::size_t>(t)], t);
+    expect_same_weights(together[static_cast<std::size_t>(t)], alone[static_cast<std::size_t>(t)],
+                        t);
   }
 }
 
@@ -137,13 +142,16 @@ TEST(SessionThreads, OneSessionServesConcurrentRuns) {
       for (std::int64_t i = 0; i < rows; ++i) {
         float expected = 0;
         for (std::int64_t j = 0; j < kFeatures; ++j) {
-          expected += xs[static_cast<std::size_t>(i * kFeatures + j)] * w[static_cast<std::size_t>(j)];
+          expected +=
+              xs[static_cast<std::size_t>(i * kFeatures + j)] * w[static_cast<std::size_t>(j)];
         }
-        if (std::abs(p[static_cast<std::size_t>(i)] - expected) > 1e-5F) ++wrong[static_cast<std::size_t>(t)];
+        if (std::abs(p[static_cast<std::size_t>(i)] - expected) > 1e-5F)
+          ++wrong[static_cast<std::size_t>(t)];
       }
     }
   });
-  for (int t = 0; t < kThreads; ++t) EXPECT_EQ(wrong[static_cast<std::size_t>(t)], 0) << "thread " << t;
+  for (int t = 0; t < kThreads; ++t)
+    EXPECT_EQ(wrong[static_cast<std::size_t>(t)], 0) << "thread " << t;
 }
 
 TEST(SessionThreads, ThreadsBuildAndTrainTheirOwnGraphs) {
@@ -166,7 +174,8 @@ TEST(SessionThreads, ThreadsBuildAndTrainTheirOwnGraphs) {
   });
   for (int t = 0; t < kThreads; ++t) {
     EXPECT_EQ(names[static_cast<std::size_t>(t)], "model/w:0 model/w:0");
-    expect_same_weights(together[static_cast<std::size_t>(t)], alone[static_cast<std::size_t>(t)], t);
+    expect_same_weights(together[static_cast<std::size_t>(t)], alone[static_cast<std::size_t>(t)],
+                        t);
   }
 }
 

@@ -1,5 +1,6 @@
 // A Session on the GPU: a training step that runs out of device memory raises OutOfMemoryError
-// naming the node, leaves the variables as they were, and the same Session then runs a smaller batch.
+// naming the node, leaves the variables as they were, and the same Session then runs a smaller
+// batch.
 #include <cuda_runtime.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -54,7 +55,8 @@ TEST_F(CudaSessionTest, OutOfMemoryInAStepIsSurvivedAndASmallerBatchRuns) {
   Node* step = opt.minimize(loss);
   Session sess{g};
   sess.run_targets({global_variables_initializer()});
-  const std::int64_t variable_bytes = sess.memory_stats("/gpu:0").current_bytes(MemoryCategory::kVariable);
+  const std::int64_t variable_bytes =
+      sess.memory_stats("/gpu:0").current_bytes(MemoryCategory::kVariable);
   EXPECT_GE(variable_bytes, kWidth * 4);
 
   const Tensor huge = Tensor::zeros(DType::kFloat32, Shape({huge_batch, 1}));

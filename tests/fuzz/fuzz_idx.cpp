@@ -1,6 +1,6 @@
 // libFuzzer target: an IDX file (plain or gzipped) of arbitrary bytes. read_idx may only reject it
-// with a varscope::Error; a tensor it returns has only positive dimensions (IDX forbids 0) and every
-// byte its shape promises is readable (AddressSanitizer checks the read).
+// with a varscope::Error; a tensor it returns has only positive dimensions (IDX forbids 0) and
+// every byte its shape promises is readable (AddressSanitizer checks the read).
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
