@@ -1,13 +1,16 @@
-// One training step of the reference CNN (support/fashion_cnn.h) on the CPU backend: forward,
-// backward and Adam update, through Session::run, on random data. Reports images/s and the model
-// GFLOP/s (3x the forward multiply-adds: forward, input gradient, weight gradient).
+// One training step of the reference CNN (support/fashion_cnn.h): forward, backward and Adam (or
+// SGD) update, through Session::run, on random data, on the best device (the GPU when there is one:
+// each step ends with the loss copied to the host, so wall time is step time). Reports images/s and
+// the model GFLOP/s (3x the forward multiply-adds: forward, input gradient, weight gradient).
 //
 //   build/bench/bench_train_step --benchmark_min_time=5s
 #include <benchmark/benchmark.h>
 
 #include <random>
+#include <string>
 
 #include "../examples/support/fashion_cnn.h"
+#include "core/backend.h"  // cuda_available()
 #include "varscope/session.h"
 #include "varscope/varscope.h"
 
@@ -30,12 +33,12 @@ vs::Tensor random_tensor(vs::Shape shape, unsigned seed) {
   return t;
 }
 
-void BM_TrainStep(benchmark::State& state) {
+void BM_TrainStep(benchmark::State& state, const std::string& optimizer) {
   const std::int64_t batch = state.range(0);
   vs::Graph graph;
   vs::DefaultGraph use{graph};
   graph.set_random_seed(1);
-  const auto g = vs::examples::build_fashion_cnn_graph("adam", 1e-3, std::nullopt);
+  const auto g = vs::examples::build_fashion_cnn_graph(optimizer, 1e-3, std::nullopt);
   vs::Session sess{graph};
   sess.run_targets({vs::global_variables_initializer()});
   std::vector<std::int32_t> labels(static_cast<std::size_t>(batch));
@@ -51,9 +54,21 @@ void BM_TrainStep(benchmark::State& state) {
                                                      static_cast<double>(state.iterations()),
                                                  benchmark::Counter::kIsRate);
   state.counters["activation_MiB"] =
-      static_cast<double>(sess.memory_stats().peak_bytes(vs::MemoryCategory::kActivation)) / (1 << 20);
+      static_cast<double>(sess.memory_stats(vs::cuda_available() ? "/gpu:0" : "/cpu:0")
+                              .peak_bytes(vs::MemoryCategory::kActivation)) /
+      (1 << 20);
 }
-BENCHMARK(BM_TrainStep)->Arg(64)->Arg(400)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(BM_TrainStep, adam, std::string("adam"))
+    ->Arg(64)
+    ->Arg(400)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+// Plain SGD: the step bench/compare_pytorch.py times PyTorch on.
+BENCHMARK_CAPTURE(BM_TrainStep, sgd, std::string("sgd"))
+    ->Arg(64)
+    ->Arg(400)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 void BM_Inference(benchmark::State& state) {
   const std::int64_t batch = state.range(0);

@@ -1,0 +1,143 @@
+#!/usr/bin/env python3
+"""varscope against PyTorch on the same GPU, in one run: the reference CNN's training step.
+
+PyTorch: the same model (conv 5x5x32 SAME + relu, max-pool 2, conv 5x5x64 SAME + relu, max-pool 2,
+dense 3136->1024 + relu, dense 1024->10, cross-entropy), one SGD step on random data, eager and
+captured as a CUDA graph, fp32 and tf32; inference at batch 400. Times are CUDA-event medians of
+`--repeats` x `--steps` steps after warm-up (METHOD.md), `cudnn.benchmark=True`.
+
+varscope: build/bench/bench_train_step on the same GPU (its sessions place everything there): the
+SGD step at batch 64 and 400 and inference at batch 400, as Google Benchmark medians of wall time
+per Session::run (each ends with the loss on the host, so the step is complete). varscope's model
+has dropout 0.4 in the training tower; PyTorch's has none (a small elementwise op).
+
+    bench/compare_pytorch.py [--varscope-bench build/bench/bench_train_step]
+
+Prints one table with the ratio varscope / PyTorch for each row.
+"""
+import argparse
+import json
+import statistics
+import subprocess
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class ReferenceCnn(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 32, 5, padding=2)
+        self.conv2 = nn.Conv2d(32, 64, 5, padding=2)
+        self.fc1 = nn.Linear(7 * 7 * 64, 1024)
+        self.fc2 = nn.Linear(1024, 10)
+
+    def forward(self, x):
+        x = F.max_pool2d(F.relu(self.conv1(x)), 2)
+        x = F.max_pool2d(F.relu(self.conv2(x)), 2)
+        x = F.relu(self.fc1(x.flatten(1)))
+        return self.fc2(x)
+
+
+def event_median_ms(run, steps, repeats):
+    """Median over `repeats` of the CUDA-event time of `steps` calls of run(), per call."""
+    times = []
+    for _ in range(repeats):
+        start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+        start.record()
+        for _ in range(steps):
+            run()
+        end.record()
+        end.synchronize()
+        times.append(start.elapsed_time(end) / steps)
+    return statistics.median(times)
+
+
+def pytorch_times(batch, tf32, steps, repeats):
+    torch.backends.cuda.matmul.allow_tf32 = tf32
+    torch.backends.cudnn.allow_tf32 = tf32
+    model = ReferenceCnn().cuda()
+    opt = torch.optim.SGD(model.parameters(), lr=1e-3)
+    x = torch.randn(batch, 1, 28, 28, device="cuda")
+    y = torch.randint(0, 10, (batch,), device="cuda")
+
+    def step():
+        opt.zero_grad(set_to_none=False)
+        F.cross_entropy(model(x), y).backward()
+        opt.step()
+
+    for _ in range(20):
+        step()
+    eager = event_median_ms(step, steps, repeats)
+
+    side = torch.cuda.Stream()
+    side.wait_stream(torch.cuda.current_stream())
+    with torch.cuda.stream(side):
+        for _ in range(5):
+            step()
+    torch.cuda.current_stream().wait_stream(side)
+    graph = torch.cuda.CUDAGraph()
+    with torch.cuda.graph(graph):
+        step()
+    for _ in range(20):
+        graph.replay()
+    graphed = event_median_ms(graph.replay, steps, repeats)
+    return eager, graphed
+
+
+def pytorch_inference(batch, steps, repeats):
+    torch.backends.cuda.matmul.allow_tf32 = False
+    torch.backends.cudnn.allow_tf32 = False
+    model = ReferenceCnn().cuda().eval()
+    x = torch.randn(batch, 1, 28, 28, device="cuda")
+    with torch.no_grad():
+        for _ in range(20):
+            model(x)
+        return event_median_ms(lambda: model(x), steps, repeats)
+
+
+def varscope_times(bench, repetitions):
+    out = subprocess.run(
+        [bench, "--benchmark_filter=BM_TrainStep/sgd|BM_Inference", "--benchmark_format=json",
+         f"--benchmark_repetitions={repetitions}", "--benchmark_report_aggregates_only=true",
+         "--benchmark_min_time=1"],
+        check=True, capture_output=True, text=True).stdout
+    medians = {}
+    for b in json.loads(out)["benchmarks"]:
+        if b.get("aggregate_name") == "median":
+            scale = {"ms": 1.0, "us": 1e-3, "ns": 1e-6, "s": 1e3}[b["time_unit"]]
+            medians[b["run_name"]] = b["real_time"] * scale
+    return medians
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--varscope-bench", default="build/bench/bench_train_step")
+    parser.add_argument("--steps", type=int, default=200)
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args()
+    torch.backends.cudnn.benchmark = True
+
+    ours = varscope_times(args.varscope_bench, args.repeats)
+    print(f"GPU: {torch.cuda.get_device_name()}, PyTorch {torch.__version__}, "
+          f"cuDNN {torch.backends.cudnn.version()}")
+    print(f"{'config':<24} {'varscope':>10} {'PyTorch eager':>14} {'PyTorch graph':>14} "
+          f"{'vs eager':>9} {'vs graph':>9}")
+    for batch in (64, 400):
+        for tf32 in (False, True):
+            eager, graphed = pytorch_times(batch, tf32, args.steps, args.repeats)
+            mine = None if tf32 else ours.get(f"BM_TrainStep/sgd/{batch}/real_time")
+            cells = [f"{mine:10.3f}" if mine else f"{'n/a':>10}", f"{eager:14.3f}", f"{graphed:14.3f}",
+                     f"{mine / eager:9.2f}" if mine else f"{'':>9}",
+                     f"{mine / graphed:9.2f}" if mine else f"{'':>9}"]
+            print(f"{f'train batch {batch} ' + ('tf32' if tf32 else 'fp32'):<24} " + " ".join(cells))
+    inference = pytorch_inference(400, args.steps, args.repeats)
+    mine = ours.get("BM_Inference/400/real_time")
+    print(f"{'inference batch 400 fp32':<24} {mine:10.3f} {inference:14.3f} {'':>14} "
+          f"{mine / inference:9.2f}")
+    print("(ms per step; varscope has no tf32 switch in this benchmark yet: n/a)")
+
+
+if __name__ == "__main__":
+    main()
