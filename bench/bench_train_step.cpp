@@ -33,8 +33,10 @@ vs::Tensor random_tensor(vs::Shape shape, unsigned seed) {
   return t;
 }
 
+// range(1): 1 lets float32 matmuls and convolutions use TF32 tensor cores (GPU only).
 void BM_TrainStep(benchmark::State& state, const std::string& optimizer) {
   const std::int64_t batch = state.range(0);
+  vs::set_allow_tf32(state.range(1) != 0);
   vs::Graph graph;
   vs::DefaultGraph use{graph};
   graph.set_random_seed(1);
@@ -57,16 +59,17 @@ void BM_TrainStep(benchmark::State& state, const std::string& optimizer) {
       static_cast<double>(sess.memory_stats(vs::cuda_available() ? "/gpu:0" : "/cpu:0")
                               .peak_bytes(vs::MemoryCategory::kActivation)) /
       (1 << 20);
+  vs::set_allow_tf32(false);  // process-wide: back to the default for the next benchmark
 }
 BENCHMARK_CAPTURE(BM_TrainStep, adam, std::string("adam"))
-    ->Arg(64)
-    ->Arg(400)
+    ->ArgsProduct({{64, 400}, {0}})
+    ->ArgNames({"batch", "tf32"})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
-// Plain SGD: the step bench/compare_pytorch.py times PyTorch on.
+// Plain SGD, fp32 and TF32: the steps bench/compare_pytorch.py times PyTorch on.
 BENCHMARK_CAPTURE(BM_TrainStep, sgd, std::string("sgd"))
-    ->Arg(64)
-    ->Arg(400)
+    ->ArgsProduct({{64, 400}, {0, 1}})
+    ->ArgNames({"batch", "tf32"})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 
