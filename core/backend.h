@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -34,6 +35,18 @@ class Allocator {
   virtual void account(MemoryCategory category, std::int64_t bytes) noexcept = 0;
 };
 
+/// Device work recorded between Backend::begin_capture() and end_capture() (a CUDA graph): the same
+/// kernels on the same memory, queued again by one call.
+class CapturedWork {
+ public:
+  virtual ~CapturedWork() = default;
+  /// Queues the recorded work as it was captured (its first run: the uploads hold their bytes).
+  virtual void launch() = 0;
+  /// Refreshes the host bytes of every upload_each_run() the capture recorded (calling their fill
+  /// functions), then queues the recorded work once more.
+  virtual void replay() = 0;
+};
+
 class Backend {
  public:
   virtual ~Backend() = default;
@@ -51,6 +64,22 @@ class Backend {
   virtual void fill_bytes(void* dst, unsigned char value, std::size_t bytes) = 0;
   /// Adds this backend's kernels to `registry`.
   virtual void register_kernels(KernelRegistry& registry) = 0;
+
+  /// A host-to-device copy of `bytes` bytes that `fill` writes into a host buffer: at once, and
+  /// again before every replay of captured work that recorded it (fed values, random-stream
+  /// positions). `fill` must stay callable as long as such captured work lives.
+  virtual void upload_each_run(void* device_dst, std::size_t bytes, std::function<void(void*)> fill);
+
+  // Capture: the work this thread queues between begin_capture() and end_capture() is recorded, not
+  // run. While capturing, copies from the host take a snapshot of their bytes, and a copy to the host
+  // (which needs the values now) makes end_capture() fail.
+  /// True when this backend can capture (CUDA graphs).
+  virtual bool supports_capture() const { return false; }
+  /// Throws InternalError when !supports_capture() or this thread is capturing already.
+  virtual void begin_capture();
+  /// The recorded work, or nullptr when the capture failed (it then ran nothing and left nothing
+  /// queued); `why` says why. Throws InternalError when this thread is not capturing.
+  virtual std::unique_ptr<CapturedWork> end_capture(std::string& why);
 };
 
 /// The Eigen CPU backend (cpu/cpu_backend.cpp).

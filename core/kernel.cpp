@@ -30,7 +30,25 @@ Tensor VariableValues::get(const Node* variable) const {
 
 void VariableValues::set(const Node* variable, Tensor value) {
   std::lock_guard lock(mutex_);
-  values_[variable] = std::move(value);
+  Tensor& held = values_[variable];
+  if (variable->op() == "VariableV2" && held.raw_data() != value.raw_data()) ++buffers_generation_;
+  held = std::move(value);
+}
+
+std::uint64_t VariableValues::buffers_generation() const {
+  std::lock_guard lock(mutex_);
+  return buffers_generation_;
+}
+
+VariableValues::Snapshot VariableValues::snapshot() const {
+  std::lock_guard lock(mutex_);
+  return values_;
+}
+
+void VariableValues::restore(Snapshot snapshot) {
+  std::lock_guard lock(mutex_);
+  values_ = std::move(snapshot);
+  ++buffers_generation_;
 }
 
 bool VariableValues::contains(const Node* variable) const {

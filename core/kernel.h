@@ -2,6 +2,7 @@
 #pragma once
 
 #include <algorithm>
+#include <cstdint>
 #include <map>
 #include <mutex>
 #include <string>
@@ -22,10 +23,20 @@ class VariableValues {
   Tensor get(const Node* variable) const;
   void set(const Node* variable, Tensor value);
   bool contains(const Node* variable) const;
+  /// Changes whenever a variable (a VariableV2 node) is given a new buffer, so captured device work
+  /// that holds the old buffer's address knows it is stale. In-place updates keep it.
+  std::uint64_t buffers_generation() const;
+
+  using Snapshot = std::map<const Node*, Tensor>;
+  /// Every value held now (variables and the state of stateful kernels such as random ops).
+  Snapshot snapshot() const;
+  /// Puts back a snapshot: a failed capture undoes what its kernels did on the host.
+  void restore(Snapshot snapshot);
 
  private:
   mutable std::mutex mutex_;
   std::map<const Node*, Tensor> values_;
+  std::uint64_t buffers_generation_ = 0;
 };
 
 /// What a kernel sees: its node (attrs, name for errors), input values, the backend, and the

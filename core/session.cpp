@@ -7,7 +7,10 @@
 #include "varscope/session.h"
 
 #include <algorithm>
+#include <atomic>
+#include <cstring>
 #include <map>
+#include <stdexcept>
 #include <mutex>
 #include <new>
 #include <unordered_set>
@@ -19,6 +22,8 @@
 #include "core/logging.h"
 #include "core/op_def.h"
 #include "core/placement.h"
+#include "core/plan.h"
+#include "core/step_capture.h"
 #include "core/tensor_buffer.h"
 #include "core/variable_memory.h"
 #include "varscope/collections.h"
@@ -41,77 +46,6 @@ bool is_ref_input(const Node& node, int input) {
 std::string uninitialized_message(const Node& variable) {
   return "Attempting to use uninitialized value " + variable.name();
 }
-
-// Where a kernel input or a fetch comes from: a slot of this run, or (for a VariableV2 output) the
-// variable's value at the moment it is read, so reads after an Assign in the same run see the new
-// value, as TF's reference edges do.
-struct ValueRef {
-  int slot = -1;
-  const Node* variable = nullptr;
-};
-
-struct Step {
-  Node* node = nullptr;  // a copy step: the node whose output it copies
-  const KernelDef* kernel = nullptr;  // null for a copy step
-  int device = 0;                     // index into the DeviceSet: where it runs (a copy: the destination)
-  int copy_source = -1;               // a copy step: the device it copies from
-  std::string copy_name;              // a copy step: "_copy/<producer>_<k>/to_GPU_0"
-  MemoryCategory category = MemoryCategory::kActivation;  // of its outputs
-  std::vector<ValueRef> inputs;
-  std::vector<int> input_devices;  // where each input must be (the safety net in execute() checks)
-  int first_slot = 0;              // outputs live in first_slot .. first_slot + num_outputs - 1
-  int num_outputs = 0;
-  std::vector<int> release;  // slots no longer needed once this step has run
-
-  bool is_copy() const { return kernel == nullptr; }
-};
-
-using FeedShapes = std::vector<std::vector<std::int64_t>>;
-
-// One arena per device for one run.
-using RunArenas = std::vector<std::unique_ptr<ActivationArena>>;
-
-// Arenas of one plan, one set per feed-shape signature (a smaller last batch plans its own), each
-// used by one run at a time: a concurrent run of the same plan takes (or makes) another.
-class ArenaPool {
- public:
-  RunArenas acquire(const FeedShapes& feed_shapes, const DeviceSet& devices) {
-    {
-      std::lock_guard lock(mutex_);
-      auto& free = free_[feed_shapes];
-      if (!free.empty()) {
-        RunArenas arenas = std::move(free.back());
-        free.pop_back();
-        return arenas;
-      }
-    }
-    RunArenas arenas;
-    for (int d = 0; d < devices.size(); ++d) {
-      Backend& backend = devices.backend(d);
-      auto& arena = arenas.emplace_back(std::make_unique<ActivationArena>(backend.allocator()));
-      if (devices.options().poison_activations) {
-        arena->set_poison([&backend](void* ptr, std::size_t bytes) { backend.fill_bytes(ptr, 0xFF, bytes); });
-      }
-    }
-    return arenas;
-  }
-  void release(const FeedShapes& feed_shapes, RunArenas arenas) {
-    std::lock_guard lock(mutex_);
-    free_[feed_shapes].push_back(std::move(arenas));
-  }
-
- private:
-  std::mutex mutex_;
-  std::map<FeedShapes, std::vector<RunArenas>> free_;
-};
-
-struct Plan {
-  std::vector<Step> steps;
-  std::map<Output, int> feed_slots;
-  std::vector<ValueRef> fetches;
-  int num_slots = 0;
-  mutable ArenaPool arenas;
-};
 
 // Nodes built by gradients() ("gradients/...", "gradients_1/...") produce gradients.
 bool is_gradient_node(const Node& node) {
@@ -158,7 +92,19 @@ struct SessionImpl {
   std::shared_ptr<const Plan> plan_for(const PlanKey& key);
   std::shared_ptr<Plan> build_plan(const PlanKey& key) const;
   Tensor read(const ValueRef& ref, const std::vector<Tensor>& values, const Node* consumer, int input) const;
-  void execute(const Step& step, std::vector<Tensor>& values, RunArenas& arenas);
+  using Arenas = std::vector<std::unique_ptr<ActivationArena>>;
+  /// Runs the plan: its steps, then its fetches. Captures the run when `capturing` is given.
+  std::vector<Tensor> run_plan(const Plan& plan, std::vector<Tensor>& values, RunResources& resources);
+  std::vector<Tensor> run_steps(const Plan& plan, std::vector<Tensor>& values, Arenas& arenas,
+                                CapturedRun* capturing);
+  std::vector<Tensor> replay(std::vector<Tensor>& values, CapturedRun& captured);
+  void execute(const Step& step, std::vector<Tensor>& values, Arenas& arenas, CapturedRun* capturing);
+  /// The value of a Const step, made once on its device.
+  Tensor constant_on(const Node& node, int device) const;
+
+  std::atomic<std::int64_t> captures{0};
+  std::atomic<std::int64_t> replays{0};
+  std::atomic<std::int64_t> capture_failures{0};
   void check_tensor(const Output& output, const std::string& role) const;
   void check_target(const Node* node) const;
   /// `value` on device `to` (itself when it is there already), through the backends' copies.
@@ -260,7 +206,7 @@ std::shared_ptr<Plan> SessionImpl::build_plan(const PlanKey& key) const {
 
   auto plan = std::make_shared<Plan>();
   constexpr int kHost = 0;
-  std::vector<int> slot_device;  // where each slot's value lives
+  std::vector<int>& slot_device = plan->slot_device;  // where each slot's value lives
   for (const Output& o : key.feeds) {
     plan->feed_slots.emplace(o, plan->num_slots++);
     slot_device.push_back(kHost);  // feeds arrive in host memory
@@ -330,6 +276,7 @@ std::shared_ptr<Plan> SessionImpl::build_plan(const PlanKey& key) const {
       step.input_devices.push_back(wanted);
     }
     new_slots(step, n->num_outputs(), step.device, host_memory);
+    if (n->op() == "Const") step.constant = constant_on(*n, step.device);
     first_slot_of.emplace(n, step.first_slot);
     plan->steps.push_back(std::move(step));
   }
@@ -367,6 +314,16 @@ std::shared_ptr<Plan> SessionImpl::build_plan(const PlanKey& key) const {
   for (std::size_t s = 0; s < last_use.size(); ++s) {
     if (last_use[s] >= 0 && !fetched[s])
       plan->steps[static_cast<std::size_t>(last_use[s])].release.push_back(static_cast<int>(s));
+  }
+
+  analyze_capture(*plan, *devices);
+  if (options.capture_cuda_graphs && plan->capture_device < 0) {
+    for (int d = 0; d < devices->size(); ++d) {
+      if (devices->backend(d).supports_capture()) {
+        log_info("Session: runs of a plan are not captured as a CUDA graph: " + plan->not_capturable);
+        break;
+      }
+    }
   }
 
   if (options.log_device_placement) {
@@ -415,12 +372,43 @@ Tensor SessionImpl::read(const ValueRef& ref, const std::vector<Tensor>& values,
   return values[static_cast<std::size_t>(ref.slot)];
 }
 
-void SessionImpl::execute(const Step& step, std::vector<Tensor>& values, RunArenas& arenas) {
+Tensor SessionImpl::constant_on(const Node& node, int device) const {
+  const Tensor& value = node.attr_as<Tensor>("value");
+  constexpr int kHost = 0;
+  if (device == kHost) return value;  // shared: kernels never write their inputs, fetches are copied
+  Backend& backend = devices->backend(device);
+  auto buffer = std::make_shared<TensorBuffer>(backend.allocator(), value.nbytes(), MemoryCategory::kOther,
+                                               devices->device(device));
+  Tensor on_device(value.dtype(), value.shape(), std::move(buffer));
+  if (value.nbytes() > 0) backend.copy_from_host(on_device.raw_data(), value.raw_data(), value.nbytes());
+  return on_device;
+}
+
+void SessionImpl::execute(const Step& step, std::vector<Tensor>& values, Arenas& arenas, CapturedRun* capturing) {
   const Node& node = *step.node;
   ActivationArena& arena = *arenas[static_cast<std::size_t>(step.device)];
+  if (step.is_constant()) {
+    values[static_cast<std::size_t>(step.first_slot)] = step.constant;
+    for (int s : step.release) values[static_cast<std::size_t>(s)] = Tensor();
+    return;
+  }
   if (step.is_copy()) {
-    const Tensor source = read(step.inputs[0], values, nullptr, -1);
-    values[static_cast<std::size_t>(step.first_slot)] = copy_to(source, step.device, arena, step.category);
+    const ValueRef& from = step.inputs[0];
+    const Tensor source = read(from, values, nullptr, -1);
+    Tensor& out = values[static_cast<std::size_t>(step.first_slot)];
+    const bool fed = from.slot >= 0 && from.slot < static_cast<int>(capturing ? capturing->feeds->size() : 0);
+    if (fed && source.nbytes() > 0) {
+      // A captured upload of a feed: the bytes of whichever feed the replayed run was given.
+      out = Tensor(source.dtype(), source.shape(),
+                   std::make_shared<TensorBuffer>(arena, source.nbytes(), step.category, devices->device(step.device)));
+      devices->backend(step.device)
+          .upload_each_run(out.raw_data(), source.nbytes(),
+                           [feeds = capturing->feeds, slot = from.slot, bytes = source.nbytes()](void* dst) {
+                             std::memcpy(dst, (*feeds)[static_cast<std::size_t>(slot)].raw_data(), bytes);
+                           });
+    } else {
+      out = copy_to(source, step.device, arena, step.category);
+    }
     for (int s : step.release) values[static_cast<std::size_t>(s)] = Tensor();
     return;
   }
@@ -521,25 +509,135 @@ std::vector<Tensor> Session::run(const std::vector<Output>& fetches, const FeedD
     feed_shapes[static_cast<std::size_t>(slot)] = value.shape().dims();
   }
 
-  RunArenas arenas = plan->arenas.acquire(feed_shapes, devices);
+  RunResources resources = plan->resources.acquire(feed_shapes, devices);
   std::vector<Tensor> results;
-  const auto end_run = [&] {
-    for (auto& arena : arenas) arena->end_run();
-    plan->arenas.release(feed_shapes, std::move(arenas));
+  try {
+    results = impl_->run_plan(*plan, values, resources);
+  } catch (...) {
+    plan->resources.release(feed_shapes, std::move(resources));
+    throw;
+  }
+  plan->resources.release(feed_shapes, std::move(resources));
+  return results;
+}
+
+namespace {
+
+// Captures that fail this often for one plan and feed shapes are not tried again.
+constexpr int kMaxCaptureFailures = 2;
+
+class CaptureFailed : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+bool all_planned(const std::vector<std::unique_ptr<ActivationArena>>& arenas) {
+  return std::all_of(arenas.begin(), arenas.end(), [](const auto& arena) { return arena->last_run_planned(); });
+}
+
+}  // namespace
+
+std::vector<Tensor> SessionImpl::run_plan(const Plan& plan, std::vector<Tensor>& values, RunResources& resources) {
+  if (resources.captured) {
+    if (resources.captured->generation == variables.buffers_generation()) {
+      return replay(values, *resources.captured);
+    }
+    resources.captured.reset();  // a variable has a new buffer since: the capture writes the old one
+  }
+  const bool capture = options.capture_cuda_graphs && plan.capture_device >= 0 && resources.capture_ready &&
+                       resources.capture_failures < kMaxCaptureFailures;
+  const std::uint64_t generation = variables.buffers_generation();
+  if (!capture) {
+    std::vector<Tensor> results = run_steps(plan, values, resources.arenas, nullptr);
+    resources.capture_ready = all_planned(resources.arenas) && generation == variables.buffers_generation();
+    return results;
+  }
+
+  // Capture this run, then launch it once: everything a failed capture did on the host is undone.
+  const auto num_feeds = static_cast<std::ptrdiff_t>(plan.feed_slots.size());
+  auto captured = std::make_unique<CapturedRun>();
+  captured->feeds = std::make_shared<std::vector<Tensor>>(values.begin(), values.begin() + num_feeds);
+  VariableValues::Snapshot before = variables.snapshot();
+  std::string why;
+  try {
+    std::vector<Tensor> results = run_steps(plan, values, resources.arenas, captured.get());
+    resources.capture_ready = false;
+    for (Tensor& feed : *captured->feeds) feed = Tensor();  // the uploads hold their bytes now
+    if (all_planned(resources.arenas) && generation == variables.buffers_generation()) {
+      captured->generation = generation;
+      resources.captured = std::move(captured);
+      captures.fetch_add(1, std::memory_order_relaxed);
+    }  // else the capture did this run right, but would write to memory it no longer owns
+    return results;
+  } catch (const CaptureFailed& e) {
+    why = e.what();
+  } catch (const std::exception& e) {
+    why = e.what();  // an error an eager run would raise again, or one of capture itself
+  }
+  variables.restore(std::move(before));
+  ++resources.capture_failures;
+  resources.capture_ready = false;
+  capture_failures.fetch_add(1, std::memory_order_relaxed);
+  log_info("Session: capturing a run as a CUDA graph failed, running it eagerly: " + why);
+  values.assign(static_cast<std::size_t>(plan.num_slots), Tensor());
+  std::copy(captured->feeds->begin(), captured->feeds->end(), values.begin());
+  return run_steps(plan, values, resources.arenas, nullptr);
+}
+
+std::vector<Tensor> SessionImpl::run_steps(const Plan& plan, std::vector<Tensor>& values, Arenas& arenas,
+                                           CapturedRun* capturing) {
+  constexpr int kHost = 0;
+  std::vector<Tensor> results;
+  bool capture_open = false;
+  const auto close_capture = [&]() -> std::unique_ptr<CapturedWork> {
+    capture_open = false;
+    std::string why;
+    std::unique_ptr<CapturedWork> work = devices->backend(plan.capture_device).end_capture(why);
+    if (!work) throw CaptureFailed(why);
+    return work;
   };
   try {
     for (auto& arena : arenas) arena->begin_run();
-    for (std::size_t i = 0; i < plan->steps.size(); ++i) {
-      for (auto& arena : arenas) arena->set_step(static_cast<int>(i));
-      impl_->execute(plan->steps[i], values, arenas);
+    if (capturing) {
+      devices->backend(plan.capture_device).begin_capture();
+      capture_open = true;
     }
-    for (auto& arena : arenas) arena->set_step(static_cast<int>(plan->steps.size()));
-    results.reserve(plan->fetches.size());
-    for (const ValueRef& ref : plan->fetches) results.push_back(impl_->read(ref, values, nullptr, -1));
+    for (std::size_t i = 0; i < plan.steps.size(); ++i) {
+      for (auto& arena : arenas) arena->set_step(static_cast<int>(i));
+      execute(plan.steps[i], values, arenas, capturing);
+    }
+    for (auto& arena : arenas) arena->set_step(static_cast<int>(plan.steps.size()));
+    if (capturing) {
+      capturing->work = close_capture();
+      capturing->work->launch();
+    }
+    results.reserve(plan.fetches.size());
+    for (const ValueRef& ref : plan.fetches) {
+      results.push_back(read(ref, values, nullptr, -1));
+      if (!capturing) continue;
+      CapturedFetch& fetch = capturing->fetches.emplace_back();
+      const Tensor& r = results.back();
+      if (ref.variable) {
+        fetch.kind = CapturedFetch::Kind::kVariable;
+        fetch.variable = ref.variable;
+      } else if (ref.slot < static_cast<int>(capturing->feeds->size())) {
+        fetch.kind = CapturedFetch::Kind::kFeed;
+        fetch.feed_slot = ref.slot;
+      } else if (plan.slot_device[static_cast<std::size_t>(ref.slot)] == kHost) {
+        fetch.kind = CapturedFetch::Kind::kHostValue;  // fixed for these feed shapes (analyze_capture)
+        fetch.host_value = r.clone();
+      } else {
+        fetch.kind = CapturedFetch::Kind::kDevice;
+        fetch.device_data = r.raw_data();
+        fetch.dtype = r.dtype();
+        fetch.shape = r.shape();
+        fetch.device = device_of(r);
+      }
+    }
     values.clear();
     for (Tensor& r : results) {
-      if (impl_->device_of(r) != kHost) {
-        r = impl_->copy_to(r, kHost, devices.backend(kHost).allocator(), MemoryCategory::kOther);
+      if (device_of(r) != kHost) {
+        r = copy_to(r, kHost, devices->backend(kHost).allocator(), MemoryCategory::kOther);
       } else if (r.buffer().use_count() > 1 || &r.buffer()->allocator() == arenas[kHost].get()) {
         // Shared with a variable, a Const attr or a feed, or from the arena (which the next run
         // reuses and the session owns): hand back a copy, so the caller cannot change the session's
@@ -548,12 +646,60 @@ std::vector<Tensor> Session::run(const std::vector<Output>& fetches, const FeedD
       }
     }
   } catch (...) {
+    if (capture_open) {
+      std::string ignored;  // the error being raised says more
+      devices->backend(plan.capture_device).end_capture(ignored);
+    }
     values.clear();
     results.clear();
-    end_run();
+    for (auto& arena : arenas) arena->end_run();
     throw;
   }
-  end_run();
+  for (auto& arena : arenas) arena->end_run();
+  return results;
+}
+
+std::vector<Tensor> SessionImpl::replay(std::vector<Tensor>& values, CapturedRun& captured) {
+  constexpr int kHost = 0;
+  std::copy(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(captured.feeds->size()),
+            captured.feeds->begin());
+  try {
+    captured.work->replay();
+  } catch (...) {
+    std::fill(captured.feeds->begin(), captured.feeds->end(), Tensor());
+    throw;
+  }
+  std::fill(captured.feeds->begin(), captured.feeds->end(), Tensor());
+  replays.fetch_add(1, std::memory_order_relaxed);
+
+  std::vector<Tensor> results;
+  results.reserve(captured.fetches.size());
+  for (const CapturedFetch& fetch : captured.fetches) {
+    switch (fetch.kind) {
+      case CapturedFetch::Kind::kDevice: {
+        Tensor host(fetch.dtype, fetch.shape);
+        if (host.nbytes() > 0) {
+          devices->backend(fetch.device).copy_to_host(host.raw_data(), fetch.device_data, host.nbytes());
+        }
+        results.push_back(std::move(host));
+        break;
+      }
+      case CapturedFetch::Kind::kFeed:
+        results.push_back(values[static_cast<std::size_t>(fetch.feed_slot)].clone());
+        break;
+      case CapturedFetch::Kind::kHostValue:
+        results.push_back(fetch.host_value.clone());
+        break;
+      case CapturedFetch::Kind::kVariable: {
+        const Tensor value = variables.get(fetch.variable);
+        results.push_back(device_of(value) == kHost
+                              ? value.clone()
+                              : copy_to(value, kHost, devices->backend(kHost).allocator(), MemoryCategory::kOther));
+        break;
+      }
+    }
+  }
+  values.clear();
   return results;
 }
 
@@ -584,6 +730,17 @@ std::vector<PlacedNode> Session::placed_graph(const std::vector<Output>& fetches
       slot_name[static_cast<std::size_t>(step.first_slot + k)] = p.name + ":" + std::to_string(k);
   }
   return placed;
+}
+
+std::string Session::why_not_captured(const std::vector<Output>& fetches, const std::vector<Output>& feeds,
+                                      const std::vector<Node*>& targets) {
+  PlanKey key{fetches, feeds, targets};
+  std::sort(key.feeds.begin(), key.feeds.end());
+  return impl_->plan_for(key)->not_capturable;
+}
+
+CaptureStats Session::capture_stats() const {
+  return {impl_->captures.load(), impl_->replays.load(), impl_->capture_failures.load()};
 }
 
 Tensor Session::run(const Output& fetch, const FeedDict& feeds) {

@@ -14,7 +14,7 @@
 namespace varscope::cuda {
 
 /// Backend for one CUDA device. Every kernel and copy is queued on stream(); copies to and from the
-/// host return once the bytes have arrived. Memory comes from a CachingAllocator over
+/// host return once the bytes have arrived (except while capturing: see Backend::begin_capture). Memory comes from a CachingAllocator over
 /// cudaMalloc: a freed block is reused at once, which is safe because all device work is ordered
 /// on the one stream.
 class CudaBackend final : public Backend {
@@ -33,11 +33,20 @@ class CudaBackend final : public Backend {
   void copy_on_device(void* dst, const void* src, std::size_t bytes) override;
   void fill_bytes(void* dst, unsigned char value, std::size_t bytes) override;
   void register_kernels(KernelRegistry& registry) override;
+  void upload_each_run(void* device_dst, std::size_t bytes, std::function<void(void*)> fill) override;
+
+  /// Captures as CUDA graphs (stream capture on a stream of the capturing thread's own).
+  bool supports_capture() const override { return true; }
+  void begin_capture() override;
+  std::unique_ptr<CapturedWork> end_capture(std::string& why) override;
+  /// True while the calling thread captures on this backend.
+  bool capturing() const;
 
   /// The CUDA device ordinal.
   int device() const { return device_; }
-  /// The stream this backend's kernels and copies run on.
-  cudaStream_t stream() const { return stream_.get(); }
+  /// The stream this backend's kernels and copies run on: while the calling thread captures, its
+  /// capture stream.
+  cudaStream_t stream() const;
 
  private:
   int device_;

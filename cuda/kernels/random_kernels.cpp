@@ -30,10 +30,9 @@ std::mutex state_mutex;
 
 // The CPU's reserve_stream: the node's position (seeded from its attrs, or from
 // std::random_device for seed = seed2 = 0, on its first run), then moved past this run's values.
-StreamPosition reserve_stream(KernelContext& ctx, std::int64_t num_outputs) {
+StreamPosition reserve_stream(VariableValues& variables, const Node& node, std::int64_t num_outputs) {
   std::lock_guard<std::mutex> lock(state_mutex);
-  const Node& node = ctx.node();
-  const Tensor state = ctx.variables().get(&node);
+  const Tensor state = variables.get(&node);
   StreamPosition position;
   if (state.defined()) {
     const std::int64_t* s = state.data<std::int64_t>();
@@ -58,7 +57,7 @@ StreamPosition reserve_stream(KernelContext& ctx, std::int64_t num_outputs) {
   n[1] = static_cast<std::int64_t>(position.seed2);
   n[2] = static_cast<std::int64_t>(position.offset + static_cast<std::uint64_t>(num_outputs) *
                                                          philox::kReservedSamplesPerOutput);
-  ctx.variables().set(&node, std::move(next));
+  variables.set(&node, std::move(next));
   return position;
 }
 
@@ -70,13 +69,30 @@ void random_kernel(KernelContext& ctx) {
   }
   Tensor& out = ctx.allocate_output(0, Shape(dims));
   const std::int64_t n = out.num_elements();
-  const StreamPosition position = reserve_stream(ctx, n);
   if (!is_floating(out.dtype())) {
     ctx.fail("dtype " + std::string(dtype_name(out.dtype())) +
              " is not supported (needs a floating dtype)");
   }
-  fill_random(out.dtype(), D, position.seed, position.seed2, position.offset, out.raw_data(), n,
-              stream_of(ctx));
+  if (!cuda_backend_of(ctx).capturing()) {
+    const StreamPosition position = reserve_stream(ctx.variables(), ctx.node(), n);
+    fill_random(out.dtype(), D, position.seed, position.seed2, position.offset, nullptr,
+                out.raw_data(), n, stream_of(ctx));
+    return;
+  }
+  // Captured: the position goes through device memory that each replay uploads afresh, reserved
+  // then, so replays draw new values exactly as eager runs would.
+  Tensor position = ctx.allocate_temp(DType::kInt64, Shape{3});
+  ctx.backend().upload_each_run(
+      position.raw_data(), 3 * sizeof(std::uint64_t),
+      [&variables = ctx.variables(), &node = ctx.node(), n](void* host) {
+        const StreamPosition p = reserve_stream(variables, node, n);
+        auto* words = static_cast<std::uint64_t*>(host);
+        words[0] = p.seed;
+        words[1] = p.seed2;
+        words[2] = p.offset;
+      });
+  fill_random(out.dtype(), D, 0, 0, 0, static_cast<const std::uint64_t*>(position.raw_data()),
+              out.raw_data(), n, stream_of(ctx));
 }
 
 }  // namespace

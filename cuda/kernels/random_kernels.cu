@@ -95,8 +95,14 @@ __device__ __forceinline__ void draw_group(Philox4x32& gen, T* out) {
 // A thread per group: the generator jumps straight to the group's block (or sub-stream).
 template <class T, RandomDistribution D>
 __global__ void __launch_bounds__(kBlockThreads)
-    random_kernel(std::uint64_t seed, std::uint64_t seed2, std::uint64_t offset, T* out,
-                  std::int64_t n, std::uint64_t blocks_per_group) {
+    random_kernel(std::uint64_t seed, std::uint64_t seed2, std::uint64_t offset,
+                  const std::uint64_t* position, T* out, std::int64_t n,
+                  std::uint64_t blocks_per_group) {
+  if (position != nullptr) {  // written by the host before each replay of a CUDA graph
+    seed = position[0];
+    seed2 = position[1];
+    offset = position[2];
+  }
   constexpr int kGroup = kGroupSize<T>;
   const std::int64_t groups = (n + kGroup - 1) / kGroup;
   const std::int64_t stride = static_cast<std::int64_t>(blockDim.x) * gridDim.x;
@@ -118,8 +124,8 @@ __global__ void __launch_bounds__(kBlockThreads)
 }
 
 template <class T, RandomDistribution D>
-void launch(std::uint64_t seed, std::uint64_t seed2, std::uint64_t offset, void* out,
-            std::int64_t n, cudaStream_t stream) {
+void launch(std::uint64_t seed, std::uint64_t seed2, std::uint64_t offset,
+            const std::uint64_t* position, void* out, std::int64_t n, cudaStream_t stream) {
   constexpr int kGroup = kGroupSize<T>;
   // Uniform and normal groups take one block each; a truncated normal group owns
   // group size * kReservedSamplesPerOutput / 4 blocks (the CPU's kSkipPerGroup).
@@ -128,22 +134,22 @@ void launch(std::uint64_t seed, std::uint64_t seed2, std::uint64_t offset, void*
                                              : 1;
   const std::int64_t groups = (n + kGroup - 1) / kGroup;
   random_kernel<T, D><<<blocks_for(groups), kBlockThreads, 0, stream>>>(
-      seed, seed2, offset, static_cast<T*>(out), n, blocks_per_group);
+      seed, seed2, offset, position, static_cast<T*>(out), n, blocks_per_group);
   VS_CUDA_CHECK(cudaGetLastError());
 }
 
 template <RandomDistribution D>
 void launch_dtype(DType dtype, std::uint64_t seed, std::uint64_t seed2, std::uint64_t offset,
-                  void* out, std::int64_t n, cudaStream_t stream) {
+                  const std::uint64_t* position, void* out, std::int64_t n, cudaStream_t stream) {
   switch (dtype) {
     case DType::kFloat32:
-      return launch<float, D>(seed, seed2, offset, out, n, stream);
+      return launch<float, D>(seed, seed2, offset, position, out, n, stream);
     case DType::kFloat64:
-      return launch<double, D>(seed, seed2, offset, out, n, stream);
+      return launch<double, D>(seed, seed2, offset, position, out, n, stream);
     case DType::kFloat16:
-      return launch<__half, D>(seed, seed2, offset, out, n, stream);
+      return launch<__half, D>(seed, seed2, offset, position, out, n, stream);
     case DType::kBFloat16:
-      return launch<__nv_bfloat16, D>(seed, seed2, offset, out, n, stream);
+      return launch<__nv_bfloat16, D>(seed, seed2, offset, position, out, n, stream);
     default:
       break;
   }
@@ -157,17 +163,19 @@ void launch_dtype(DType dtype, std::uint64_t seed, std::uint64_t seed2, std::uin
 // Launchers
 
 void fill_random(DType dtype, RandomDistribution distribution, std::uint64_t seed,
-                 std::uint64_t seed2, std::uint64_t offset, void* out, std::int64_t n,
-                 cudaStream_t stream) {
+                 std::uint64_t seed2, std::uint64_t offset, const std::uint64_t* position,
+                 void* out, std::int64_t n, cudaStream_t stream) {
   if (n <= 0) return;
   switch (distribution) {
     case RandomDistribution::kUniform:
-      return launch_dtype<RandomDistribution::kUniform>(dtype, seed, seed2, offset, out, n, stream);
+      return launch_dtype<RandomDistribution::kUniform>(dtype, seed, seed2, offset, position, out,
+                                                        n, stream);
     case RandomDistribution::kNormal:
-      return launch_dtype<RandomDistribution::kNormal>(dtype, seed, seed2, offset, out, n, stream);
+      return launch_dtype<RandomDistribution::kNormal>(dtype, seed, seed2, offset, position, out,
+                                                       n, stream);
     case RandomDistribution::kTruncatedNormal:
-      return launch_dtype<RandomDistribution::kTruncatedNormal>(dtype, seed, seed2, offset, out, n,
-                                                                stream);
+      return launch_dtype<RandomDistribution::kTruncatedNormal>(dtype, seed, seed2, offset,
+                                                                position, out, n, stream);
   }
 }
 

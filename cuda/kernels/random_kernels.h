@@ -16,9 +16,11 @@ enum class RandomDistribution : std::uint8_t { kUniform, kNormal, kTruncatedNorm
 /// Fills out[0, n) (dtype float32, float64, float16 or bfloat16) from the stream
 /// Philox4x32(seed, seed2) advanced by `offset` blocks: group g of 4 values (2 for float64) uses
 /// block g; truncated normal gives group g the sub-stream starting at block g * 256 (128 for
-/// float64) and redraws values beyond 2 standard deviations, as TF's CPU kernels do.
+/// float64) and redraws values beyond 2 standard deviations, as TF's CPU kernels do. When
+/// `position` (device memory) is given, the kernel reads (seed, seed2, offset) from it instead,
+/// so a CUDA graph replaying the launch draws from wherever the host put the stream since.
 void fill_random(DType dtype, RandomDistribution distribution, std::uint64_t seed,
-                 std::uint64_t seed2, std::uint64_t offset, void* out, std::int64_t n,
-                 cudaStream_t stream);
+                 std::uint64_t seed2, std::uint64_t offset, const std::uint64_t* position,
+                 void* out, std::int64_t n, cudaStream_t stream);
 
 }  // namespace varscope::cuda

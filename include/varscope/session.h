@@ -1,6 +1,7 @@
 // Session: runs parts of a graph and holds the values of its variables (tf.Session, TF1).
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <utility>
@@ -21,6 +22,20 @@ struct SessionOptions {
   bool allow_soft_placement = true;
   /// Logs every node's and every copy's device at info level when a plan is built.
   bool log_device_placement = false;
+  /// Once a run of a plan is warm (from its second run with the same feed shapes), capture the run's GPU
+  /// work as one CUDA graph and replay it for later runs: one launch per step instead of one per
+  /// kernel. Only where every node runs on one GPU, apart from shape arithmetic on the host (see
+  /// Session::why_not_captured). The values are those of eager runs. Off until verified on more
+  /// GPUs; no effect without one.
+  bool capture_cuda_graphs = false;
+};
+
+/// How often a Session captured runs as CUDA graphs and replayed them.
+struct CaptureStats {
+  std::int64_t captures = 0;
+  std::int64_t replays = 0;
+  /// Captures that failed (the run was then done eagerly).
+  std::int64_t failures = 0;
 };
 
 /// One step of a plan as placed: a node of the graph, or a copy between devices that placement added
@@ -69,6 +84,12 @@ class Session {
   /// device, including the copies between devices. Places the graph as run() would (same errors).
   std::vector<PlacedNode> placed_graph(const std::vector<Output>& fetches, const std::vector<Output>& feeds = {},
                                        const std::vector<Node*>& targets = {});
+  /// Why runs of (fetches, feeds-of-these-tensors, targets) are not captured as a CUDA graph
+  /// (SessionOptions::capture_cuda_graphs), naming the step at fault; "" when they are.
+  std::string why_not_captured(const std::vector<Output>& fetches, const std::vector<Output>& feeds = {},
+                               const std::vector<Node*>& targets = {});
+  /// Captures and replays so far.
+  CaptureStats capture_stats() const;
 
   /// Whether `variable` holds a value in this session.
   bool is_initialized(const Variable& variable) const;
