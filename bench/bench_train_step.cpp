@@ -1,5 +1,5 @@
 // One training step of the reference CNN (support/fashion_cnn.h): forward, backward and Adam (or
-// SGD) update, through Session::run, on random data, on the best device (the GPU when there is one:
+// SGD) update, through Session::run, eagerly or replayed as a CUDA graph (graph:1), on random data, on the best device (the GPU when there is one:
 // each step ends with the loss copied to the host, so wall time is step time). Reports images/s and
 // the model GFLOP/s (3x the forward multiply-adds: forward, input gradient, weight gradient).
 //
@@ -34,6 +34,7 @@ vs::Tensor random_tensor(vs::Shape shape, unsigned seed) {
 }
 
 // range(1): 1 lets float32 matmuls and convolutions use TF32 tensor cores (GPU only).
+// range(2): 1 captures the step as a CUDA graph once warm (SessionOptions::capture_cuda_graphs).
 void BM_TrainStep(benchmark::State& state, const std::string& optimizer) {
   const std::int64_t batch = state.range(0);
   vs::set_allow_tf32(state.range(1) != 0);
@@ -41,7 +42,7 @@ void BM_TrainStep(benchmark::State& state, const std::string& optimizer) {
   vs::DefaultGraph use{graph};
   graph.set_random_seed(1);
   const auto g = vs::examples::build_fashion_cnn_graph(optimizer, 1e-3, std::nullopt);
-  vs::Session sess{graph};
+  vs::Session sess{graph, {.capture_cuda_graphs = state.range(2) != 0}};
   sess.run_targets({vs::global_variables_initializer()});
   std::vector<std::int32_t> labels(static_cast<std::size_t>(batch));
   for (std::size_t i = 0; i < labels.size(); ++i) labels[i] = static_cast<std::int32_t>(i % 10);
@@ -55,6 +56,7 @@ void BM_TrainStep(benchmark::State& state, const std::string& optimizer) {
   state.counters["GFLOP/s"] = benchmark::Counter(3 * kForwardFlops * static_cast<double>(batch) * 1e-9 *
                                                      static_cast<double>(state.iterations()),
                                                  benchmark::Counter::kIsRate);
+  state.counters["replays"] = static_cast<double>(sess.capture_stats().replays);
   state.counters["activation_MiB"] =
       static_cast<double>(sess.memory_stats(vs::cuda_available() ? "/gpu:0" : "/cpu:0")
                               .peak_bytes(vs::MemoryCategory::kActivation)) /
@@ -62,14 +64,14 @@ void BM_TrainStep(benchmark::State& state, const std::string& optimizer) {
   vs::set_allow_tf32(false);  // process-wide: back to the default for the next benchmark
 }
 BENCHMARK_CAPTURE(BM_TrainStep, adam, std::string("adam"))
-    ->ArgsProduct({{64, 400}, {0}})
-    ->ArgNames({"batch", "tf32"})
+    ->ArgsProduct({{64, 400}, {0}, {0, 1}})
+    ->ArgNames({"batch", "tf32", "graph"})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 // Plain SGD, fp32 and TF32: the steps bench/compare_pytorch.py times PyTorch on.
 BENCHMARK_CAPTURE(BM_TrainStep, sgd, std::string("sgd"))
-    ->ArgsProduct({{64, 400}, {0, 1}})
-    ->ArgNames({"batch", "tf32"})
+    ->ArgsProduct({{64, 400}, {0, 1}, {0, 1}})
+    ->ArgNames({"batch", "tf32", "graph"})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 
@@ -79,7 +81,7 @@ void BM_Inference(benchmark::State& state) {
   vs::DefaultGraph use{graph};
   const vs::Output images = vs::placeholder(vs::DType::kFloat32, vs::Shape{-1, 28, 28, 1}, "images");
   const vs::Output logits = vs::examples::fashion_cnn(images, false);
-  vs::Session sess{graph};
+  vs::Session sess{graph, {.capture_cuda_graphs = state.range(1) != 0}};
   sess.run_targets({vs::global_variables_initializer()});
   const vs::FeedDict feeds{{images, random_tensor(vs::Shape{batch, 28, 28, 1}, 7)}};
   for (int i = 0; i < 2; ++i) sess.run(logits, feeds);
@@ -89,7 +91,11 @@ void BM_Inference(benchmark::State& state) {
       kForwardFlops * static_cast<double>(batch) * 1e-9 * static_cast<double>(state.iterations()),
       benchmark::Counter::kIsRate);
 }
-BENCHMARK(BM_Inference)->Arg(400)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_Inference)
+    ->ArgsProduct({{400}, {0, 1}})
+    ->ArgNames({"batch", "graph"})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 // MatMul through a session at the reference CNN's dense shapes and a square one.
 void BM_MatMul(benchmark::State& state) {
