@@ -47,6 +47,14 @@ class CapturedWork {
   virtual void replay() = 0;
 };
 
+/// A point in a backend's queue of work (a CUDA event; the host clock on the CPU), for timing it.
+class QueueMark {
+ public:
+  virtual ~QueueMark() = default;
+  /// Milliseconds from `earlier` (a mark of the same backend) to this mark, once both have passed.
+  virtual double ms_since(const QueueMark& earlier) const = 0;
+};
+
 class Backend {
  public:
   virtual ~Backend() = default;
@@ -64,6 +72,8 @@ class Backend {
   virtual void fill_bytes(void* dst, unsigned char value, std::size_t bytes) = 0;
   /// Adds this backend's kernels to `registry`.
   virtual void register_kernels(KernelRegistry& registry) = 0;
+  /// Marks the work queued so far: the host clock now, unless the backend queues work.
+  virtual std::unique_ptr<QueueMark> mark_queue();
 
   /// A host-to-device copy of `bytes` bytes that `fill` writes into a host buffer: at once, and
   /// again before every replay of captured work that recorded it (fed values, random-stream

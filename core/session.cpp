@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstring>
 #include <map>
 #include <stdexcept>
@@ -47,6 +48,12 @@ std::string uninitialized_message(const Node& variable) {
   return "Attempting to use uninitialized value " + variable.name();
 }
 
+// The op name a copy step shows as (placed_graph, step stats).
+std::string copy_op(const Step& step) {
+  if (step.copy_source == 0) return "_HostToDevice";
+  return step.device == 0 ? "_DeviceToHost" : "_DeviceToDevice";
+}
+
 // Nodes built by gradients() ("gradients/...", "gradients_1/...") produce gradients.
 bool is_gradient_node(const Node& node) {
   const std::string& name = node.name();
@@ -72,6 +79,16 @@ std::string device_suffix(const Device& device) {
 
 }  // namespace
 
+/// The marks of a traced run: per step, its device's queue before and after, and host times.
+struct StepTrace {
+  struct Entry {
+    int device = 0;
+    std::unique_ptr<QueueMark> before, after;
+    double host_micros = 0;
+  };
+  std::vector<Entry> entries;  // one per step, in order
+};
+
 struct SessionImpl {
   SessionImpl(Graph& g, SessionOptions o, std::shared_ptr<const DeviceSet> d)
       : graph(g), options(std::move(o)), devices(std::move(d)) {
@@ -94,11 +111,14 @@ struct SessionImpl {
   Tensor read(const ValueRef& ref, const std::vector<Tensor>& values, const Node* consumer, int input) const;
   using Arenas = std::vector<std::unique_ptr<ActivationArena>>;
   /// Runs the plan: its steps, then its fetches. Captures the run when `capturing` is given.
-  std::vector<Tensor> run_plan(const Plan& plan, std::vector<Tensor>& values, RunResources& resources);
+  std::vector<Tensor> run_plan(const Plan& plan, std::vector<Tensor>& values, RunResources& resources,
+                               StepTrace* trace);
   std::vector<Tensor> run_steps(const Plan& plan, std::vector<Tensor>& values, Arenas& arenas,
-                                CapturedRun* capturing);
+                                CapturedRun* capturing, StepTrace* trace = nullptr);
   std::vector<Tensor> replay(std::vector<Tensor>& values, CapturedRun& captured);
   void execute(const Step& step, std::vector<Tensor>& values, Arenas& arenas, CapturedRun* capturing);
+  /// The step stats of a traced run.
+  void report(const Plan& plan, const StepTrace& trace, RunMetadata& metadata) const;
   /// The value of a Const step, made once on its device.
   Tensor constant_on(const Node& node, int device) const;
 
@@ -489,6 +509,11 @@ Session::~Session() = default;
 
 std::vector<Tensor> Session::run(const std::vector<Output>& fetches, const FeedDict& feeds,
                                  const std::vector<Node*>& targets) {
+  return run(RunOptions{}, fetches, feeds, targets, nullptr);
+}
+
+std::vector<Tensor> Session::run(const RunOptions& options, const std::vector<Output>& fetches,
+                                 const FeedDict& feeds, const std::vector<Node*>& targets, RunMetadata* metadata) {
   PlanKey key{fetches, {}, targets};
   key.feeds.reserve(feeds.size());
   for (const auto& [output, value] : feeds) key.feeds.push_back(output);
@@ -511,14 +536,37 @@ std::vector<Tensor> Session::run(const std::vector<Output>& fetches, const FeedD
 
   RunResources resources = plan->resources.acquire(feed_shapes, devices);
   std::vector<Tensor> results;
+  const bool traced = options.trace_level == RunOptions::TraceLevel::kFullTrace;
+  StepTrace trace;
   try {
-    results = impl_->run_plan(*plan, values, resources);
+    results = impl_->run_plan(*plan, values, resources, traced ? &trace : nullptr);
   } catch (...) {
     plan->resources.release(feed_shapes, std::move(resources));
     throw;
   }
   plan->resources.release(feed_shapes, std::move(resources));
+  if (metadata) {
+    metadata->step_stats.clear();
+    if (traced) impl_->report(*plan, trace, *metadata);
+  }
   return results;
+}
+
+void SessionImpl::report(const Plan& plan, const StepTrace& trace, RunMetadata& metadata) const {
+  std::vector<const QueueMark*> first_mark(static_cast<std::size_t>(devices->size()), nullptr);
+  for (std::size_t i = 0; i < trace.entries.size(); ++i) {
+    const StepTrace::Entry& entry = trace.entries[i];
+    const Step& step = plan.steps[i];
+    const QueueMark*& first = first_mark[static_cast<std::size_t>(entry.device)];
+    if (!first) first = entry.before.get();
+    NodeExecStats& stats = metadata.step_stats.emplace_back();
+    stats.node_name = step.is_copy() ? step.copy_name : step.node->name();
+    stats.op = step.is_copy() ? copy_op(step) : step.node->op();
+    stats.device = "/job:localhost/replica:0/task:0" + devices->device(entry.device).to_string();
+    stats.start_micros = 1e3 * entry.before->ms_since(*first);
+    stats.device_micros = 1e3 * entry.after->ms_since(*entry.before);
+    stats.host_micros = entry.host_micros;
+  }
 }
 
 namespace {
@@ -537,18 +585,21 @@ bool all_planned(const std::vector<std::unique_ptr<ActivationArena>>& arenas) {
 
 }  // namespace
 
-std::vector<Tensor> SessionImpl::run_plan(const Plan& plan, std::vector<Tensor>& values, RunResources& resources) {
+std::vector<Tensor> SessionImpl::run_plan(const Plan& plan, std::vector<Tensor>& values, RunResources& resources,
+                                          StepTrace* trace) {
   if (resources.captured) {
-    if (resources.captured->generation == variables.buffers_generation()) {
+    if (!trace && resources.captured->generation == variables.buffers_generation()) {
       return replay(values, *resources.captured);
     }
-    resources.captured.reset();  // a variable has a new buffer since: the capture writes the old one
+    // A variable has a new buffer since (the capture writes the old one), or this run is traced
+    // (step by step, eagerly): the next run captures afresh.
+    resources.captured.reset();
   }
-  const bool capture = options.capture_cuda_graphs && plan.capture_device >= 0 && resources.capture_ready &&
-                       resources.capture_failures < kMaxCaptureFailures;
+  const bool capture = !trace && options.capture_cuda_graphs && plan.capture_device >= 0 &&
+                       resources.capture_ready && resources.capture_failures < kMaxCaptureFailures;
   const std::uint64_t generation = variables.buffers_generation();
   if (!capture) {
-    std::vector<Tensor> results = run_steps(plan, values, resources.arenas, nullptr);
+    std::vector<Tensor> results = run_steps(plan, values, resources.arenas, nullptr, trace);
     resources.capture_ready = all_planned(resources.arenas) && generation == variables.buffers_generation();
     return results;
   }
@@ -585,7 +636,7 @@ std::vector<Tensor> SessionImpl::run_plan(const Plan& plan, std::vector<Tensor>&
 }
 
 std::vector<Tensor> SessionImpl::run_steps(const Plan& plan, std::vector<Tensor>& values, Arenas& arenas,
-                                           CapturedRun* capturing) {
+                                           CapturedRun* capturing, StepTrace* trace) {
   constexpr int kHost = 0;
   std::vector<Tensor> results;
   bool capture_open = false;
@@ -604,7 +655,19 @@ std::vector<Tensor> SessionImpl::run_steps(const Plan& plan, std::vector<Tensor>
     }
     for (std::size_t i = 0; i < plan.steps.size(); ++i) {
       for (auto& arena : arenas) arena->set_step(static_cast<int>(i));
+      if (!trace) {
+        execute(plan.steps[i], values, arenas, capturing);
+        continue;
+      }
+      StepTrace::Entry& entry = trace->entries.emplace_back();
+      entry.device = plan.steps[i].device;
+      Backend& backend = devices->backend(entry.device);
+      const auto host_start = std::chrono::steady_clock::now();
+      entry.before = backend.mark_queue();
       execute(plan.steps[i], values, arenas, capturing);
+      entry.after = backend.mark_queue();
+      entry.host_micros =
+          std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - host_start).count();
     }
     for (auto& arena : arenas) arena->set_step(static_cast<int>(plan.steps.size()));
     if (capturing) {
@@ -721,7 +784,7 @@ std::vector<PlacedNode> Session::placed_graph(const std::vector<Output>& fetches
     }
     if (step.is_copy()) {
       p.name = step.copy_name;
-      p.op = step.copy_source == 0 ? "_HostToDevice" : step.device == 0 ? "_DeviceToHost" : "_DeviceToDevice";
+      p.op = copy_op(step);
     } else {
       p.name = step.node->name();
       p.op = step.node->op();

@@ -93,6 +93,23 @@ void CudaBackend::upload_each_run(void* device_dst, std::size_t bytes, std::func
   VS_CUDA_CHECK(cudaMemcpyAsync(device_dst, upload.buffer.get(), bytes, cudaMemcpyHostToDevice, stream()));
 }
 
+namespace {
+class EventMark final : public QueueMark {
+ public:
+  explicit EventMark(cudaStream_t stream) { event_.record(stream); }
+  double ms_since(const QueueMark& earlier) const override {
+    const auto& start = static_cast<const EventMark&>(earlier);
+    event_.synchronize();
+    return event_.elapsed_ms_since(start.event_);
+  }
+
+ private:
+  Event event_;
+};
+}  // namespace
+
+std::unique_ptr<QueueMark> CudaBackend::mark_queue() { return std::make_unique<EventMark>(stream()); }
+
 void CudaBackend::begin_capture() {
   if (this_thread_capture) throw InternalError("begin_capture: this thread is capturing already");
   VS_CUDA_CHECK(cudaSetDevice(device_));

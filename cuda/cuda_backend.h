@@ -34,6 +34,8 @@ class CudaBackend final : public Backend {
   void fill_bytes(void* dst, unsigned char value, std::size_t bytes) override;
   void register_kernels(KernelRegistry& registry) override;
   void upload_each_run(void* device_dst, std::size_t bytes, std::function<void(void*)> fill) override;
+  /// A CUDA event recorded on stream().
+  std::unique_ptr<QueueMark> mark_queue() override;
 
   /// Captures as CUDA graphs (stream capture on a stream of the capturing thread's own).
   bool supports_capture() const override { return true; }

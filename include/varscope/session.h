@@ -51,6 +51,33 @@ struct PlacedNode {
   std::vector<std::string> inputs{};
 };
 
+/// How one run is done (tf.RunOptions).
+struct RunOptions {
+  enum class TraceLevel : std::uint8_t { kNoTrace, kFullTrace };
+  /// kFullTrace: time every step of the run into RunMetadata::step_stats. A traced run is done
+  /// eagerly (never captured or replayed), and each step waits for the device to time it.
+  TraceLevel trace_level = TraceLevel::kNoTrace;
+};
+
+/// What one step of a traced run took (tf.NodeExecStats, in microseconds).
+struct NodeExecStats {
+  std::string node_name{};  // or the copy's name, as in PlacedNode
+  std::string op{};
+  std::string device{};
+  /// From the start of the run's work on this device to the start of the step's.
+  double start_micros = 0;
+  /// On the device's queue: from when the step's work could start to when it ended (CUDA events on a
+  /// GPU); it includes the host's time to queue the work when the device waited for it.
+  double device_micros = 0;
+  /// On the host: the executor's and the kernel function's time for the step.
+  double host_micros = 0;
+};
+
+/// What a run reports back (tf.RunMetadata): the steps of a traced run, in order.
+struct RunMetadata {
+  std::vector<NodeExecStats> step_stats{};
+};
+
 /// Values fed for placeholders (or any tensor) for one run.
 using FeedDict = std::vector<std::pair<Output, Tensor>>;
 
@@ -75,6 +102,9 @@ class Session {
   /// UnimplementedError, before anything runs, for a node with no kernel.
   std::vector<Tensor> run(const std::vector<Output>& fetches, const FeedDict& feeds = {},
                           const std::vector<Node*>& targets = {});
+  /// run() with options; `metadata` (optional) receives the step stats of a traced run.
+  std::vector<Tensor> run(const RunOptions& options, const std::vector<Output>& fetches, const FeedDict& feeds,
+                          const std::vector<Node*>& targets, RunMetadata* metadata);
   /// One fetch.
   Tensor run(const Output& fetch, const FeedDict& feeds = {});
   /// Runs `targets` only.

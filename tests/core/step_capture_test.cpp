@@ -342,6 +342,25 @@ TEST_F(StepCaptureTest, AFedShapeForADeviceStepIsNotCaptured) {
               HasSubstr("node 'y' (Reshape) takes input 1 in host memory, and its value changes"));
 }
 
+TEST_F(StepCaptureTest, ATracedRunIsDoneEagerlyAndTheNextCapturesAgain) {
+  const Output y = multiply(x_, w_.value(), "y");
+  Session sess = make_session();
+  sess.run_targets({global_variables_initializer()});
+  const FeedDict feeds{{x_, vec({1, 2, 3, 4})}};
+  for (int run = 0; run < 3; ++run) sess.run(y, feeds);
+  ASSERT_EQ(sess.capture_stats().replays, 1);
+  RunMetadata metadata;
+  const Tensor traced =
+      sess.run({.trace_level = RunOptions::TraceLevel::kFullTrace}, {y}, feeds, {}, &metadata)[0];
+  EXPECT_THAT(values_of(traced), ElementsAre(2, 4, 6, 8));
+  EXPECT_FALSE(metadata.step_stats.empty());
+  EXPECT_EQ(sess.capture_stats().replays, 1);
+  for (int run = 0; run < 2; ++run)
+    EXPECT_THAT(values_of(sess.run(y, feeds)), ElementsAre(2, 4, 6, 8));
+  EXPECT_EQ(sess.capture_stats().captures, 2);
+  EXPECT_EQ(sess.capture_stats().replays, 2);
+}
+
 TEST_F(StepCaptureTest, OffByDefault) {
   const Output y = multiply(x_, w_.value(), "y");
   Session sess(graph_, {.device = "/gpu:0"}, cpu_and_deferred_gpu());
