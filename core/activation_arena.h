@@ -38,7 +38,8 @@ class ActivationArena final : public Allocator {
   bool owns(const void* ptr) const;
   /// The planned buffer size (0 before the first plan).
   std::size_t size() const { return size_; }
-  /// True when the last run was served entirely from the planned buffer.
+  /// True when the arena has a plan and no allocation of the last run (or, during a run, of this one
+  /// so far) missed it: the first run records and plans, later runs are served from the buffer.
   bool last_run_planned() const { return replaying_ && !diverged_; }
   /// Overwrites every block handed out from now on (tests: a kernel that leaves output elements
   /// unwritten then shows garbage instead of a previous run's correct values).

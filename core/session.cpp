@@ -671,7 +671,10 @@ std::vector<Tensor> SessionImpl::run_steps(const Plan& plan, std::vector<Tensor>
     }
     for (auto& arena : arenas) arena->set_step(static_cast<int>(plan.steps.size()));
     if (capturing) {
+      // Memory outside the planned arenas may be freed and reused before the graph runs.
+      const bool planned = all_planned(arenas);
       capturing->work = close_capture();
+      if (!planned) throw CaptureFailed("an allocation of the run missed the planned activation arena");
       capturing->work->launch();
     }
     results.reserve(plan.fetches.size());

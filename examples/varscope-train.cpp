@@ -37,6 +37,7 @@ struct Flags {
   std::string data_dir = vs::data::default_fashion_mnist_dir().string();
   std::int64_t eval_batch_size = 1000;
   std::string logdir{};
+  bool cuda_graphs = false;
 };
 
 std::string pick_device(const std::string& requested) {
@@ -80,7 +81,8 @@ int run(const Flags& flags) {
       flags.batch_size, device);
   // --device gpu means the whole step on the GPU: a node without a GPU kernel is an error rather
   // than a silent trip to the CPU.
-  vs::Session sess{graph, {.device = device, .allow_soft_placement = flags.device != "gpu"}};
+  vs::Session sess{graph,
+                   {.device = device, .allow_soft_placement = flags.device != "gpu", .capture_cuda_graphs = flags.cuda_graphs}};
   sess.run_targets({vs::global_variables_initializer()});
 
   // TensorBoard: the graph, the training loss of every step and the test accuracy of every epoch.
@@ -174,6 +176,8 @@ int main(int argc, char** argv) {
   app.add_option(
       "--logdir", flags.logdir,
       "write TensorBoard events here: the graph, the loss per step, the test accuracy per epoch");
+  app.add_flag("--cuda-graphs", flags.cuda_graphs,
+               "replay each warm training and evaluation step as one CUDA graph (GPU; experimental)");
   CLI11_PARSE(app, argc, argv);
 
   spdlog::set_pattern("[%H:%M:%S] %^%l%$ %v");

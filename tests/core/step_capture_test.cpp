@@ -164,6 +164,21 @@ void host_reading_sum_kernel(KernelContext& ctx) {
   ctx.backend().copy_from_host(out.raw_data(), &total, sizeof total);
 }
 
+// Negation with a scratch buffer that is larger on the second call only: that run misses the
+// activation arena's plan.
+int neg_calls = 0;
+void growing_scratch_neg_kernel(KernelContext& ctx) {
+  const Tensor& x = ctx.input(0);
+  Tensor temp = ctx.allocate_temp(DType::kFloat32, Shape{++neg_calls == 2 ? 1000 : 1});
+  Tensor& out = ctx.allocate_output(0, x.shape());
+  const float* a = static_cast<const float*>(x.raw_data());
+  float* c = static_cast<float*>(out.raw_data());
+  const std::int64_t n = x.num_elements();
+  gpu_of(ctx).enqueue([=] {
+    for (std::int64_t i = 0; i < n; ++i) c[i] = -a[i];
+  });
+}
+
 struct DeferredDevices {
   DeferredGpu gpu;
   std::shared_ptr<const DeviceSet> devices;
@@ -177,6 +192,7 @@ std::shared_ptr<const DeviceSet> cpu_and_deferred_gpu() {
   registry->add("Mul", DeviceType::kGPU, DType::kFloat32, binary_kernel<std::multiplies<float>>);
   registry->add("AssignAdd", DeviceType::kGPU, DType::kFloat32, assign_add_kernel);
   registry->add("Sum", DeviceType::kGPU, DType::kFloat32, host_reading_sum_kernel, {.inputs = {1}});
+  registry->add("Neg", DeviceType::kGPU, DType::kFloat32, growing_scratch_neg_kernel);
   auto owner = std::make_shared<DeferredDevices>();
   owner->devices = std::make_shared<const DeviceSet>(
       std::vector<Backend*>{&cpu_backend(), &owner->gpu}, registry);
@@ -277,6 +293,23 @@ TEST_F(StepCaptureTest, AFailedCaptureIsUndoneAndTheRunDoneEagerly) {
   // Runs 2 and 4 tried to capture and failed; after two failures the plan runs eagerly for good.
   EXPECT_EQ(sess.capture_stats().failures, 2);
   EXPECT_EQ(sess.capture_stats().captures, 0);
+}
+
+TEST_F(StepCaptureTest, AnAllocationOutsideThePlannedArenaFailsTheCapture) {
+  const Output y = negative(multiply(x_, w_.value()), "y");
+  Session sess = make_session();
+  sess.run_targets({global_variables_initializer()});
+  neg_calls = 0;
+  for (int run = 0; run < 6; ++run) {
+    const auto f = static_cast<float>(run);
+    EXPECT_THAT(values_of(sess.run(y, {{x_, vec({f, 1, 2, 3})}})), ElementsAre(-2 * f, -2, -4, -6))
+        << run;
+  }
+  // Run 2's capture missed the plan and was done again eagerly; run 4 captured, runs 5 and 6
+  // replay.
+  EXPECT_EQ(sess.capture_stats().failures, 1);
+  EXPECT_EQ(sess.capture_stats().captures, 1);
+  EXPECT_EQ(sess.capture_stats().replays, 2);
 }
 
 TEST_F(StepCaptureTest, ANewFeedShapeIsCapturedSeparately) {
