@@ -8,6 +8,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/activation_arena.h"
@@ -43,6 +44,8 @@ struct Step {
   /// A Const: its value, made once when the plan is built (on the step's device), so a run neither
   /// copies it nor synchronizes for it.
   Tensor constant{};
+  /// The fused kernel this step runs for a chain of nodes ending at `node` (core/fusion.h), if any.
+  std::string_view fused_op{};
 
   bool is_copy() const { return kernel == nullptr; }
   bool is_constant() const { return constant.defined(); }

@@ -19,6 +19,7 @@
 #include "core/activation_arena.h"
 #include "core/backend.h"
 #include "core/device_set.h"
+#include "core/fusion.h"
 #include "core/kernel.h"
 #include "core/logging.h"
 #include "core/op_def.h"
@@ -314,6 +315,8 @@ std::shared_ptr<Plan> SessionImpl::build_plan(const PlanKey& key) const {
     plan->fetches.push_back(ref);
   }
 
+  fuse_steps(*plan, *devices);
+
   // Liveness: a slot is released after its last consumer; fetched slots are kept to the end.
   std::vector<int> last_use(static_cast<std::size_t>(plan->num_slots), -1);
   for (std::size_t i = 0; i < plan->steps.size(); ++i) {
@@ -353,6 +356,10 @@ std::shared_ptr<Plan> SessionImpl::build_plan(const PlanKey& key) const {
         log_info(step.copy_name + ": (copy from " +
                  devices->device(step.copy_source).to_string() + "): " + device);
       } else {
+        if (!step.fused_op.empty()) {  // the fused chain's first node runs there too
+          const Node& first = *step.node->inputs().front().node;
+          log_info(first.name() + ": (" + first.op() + "): " + device);
+        }
         log_info(step.node->name() + ": (" + step.node->op() + "): " + device);
       }
     }
@@ -561,7 +568,7 @@ void SessionImpl::report(const Plan& plan, const StepTrace& trace, RunMetadata& 
     if (!first) first = entry.before.get();
     NodeExecStats& stats = metadata.step_stats.emplace_back();
     stats.node_name = step.is_copy() ? step.copy_name : step.node->name();
-    stats.op = step.is_copy() ? copy_op(step) : step.node->op();
+    stats.op = step.is_copy() ? copy_op(step) : step.fused_op.empty() ? step.node->op() : std::string(step.fused_op);
     stats.device = "/job:localhost/replica:0/task:0" + devices->device(entry.device).to_string();
     stats.start_micros = 1e3 * entry.before->ms_since(*first);
     stats.device_micros = 1e3 * entry.after->ms_since(*entry.before);
@@ -790,7 +797,7 @@ std::vector<PlacedNode> Session::placed_graph(const std::vector<Output>& fetches
       p.op = copy_op(step);
     } else {
       p.name = step.node->name();
-      p.op = step.node->op();
+      p.op = step.fused_op.empty() ? step.node->op() : std::string(step.fused_op);
     }
     for (int k = 0; k < step.num_outputs; ++k)
       slot_name[static_cast<std::size_t>(step.first_slot + k)] = p.name + ":" + std::to_string(k);

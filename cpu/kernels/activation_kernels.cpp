@@ -3,6 +3,7 @@
 // pool, so large activations split across threads and small ones stay on the caller.
 #include <string>
 
+#include "core/fused_kernels.h"
 #include "cpu/kernels/nn_kernels.h"
 #include "cpu/thread_pool.h"
 
@@ -86,26 +87,26 @@ void tanh_grad_kernel(KernelContext& ctx) {
                    [](const auto& y, const auto& dy) { return dy * (y.constant(T(1)) - y * y); });
 }
 
-// BiasAdd(value (..., C), bias (C)): the bias broadcast over every row.
-template <class T>
+// BiasAdd(value (..., C), bias (C)): the bias broadcast over every row; with kRelu, the fused
+// BiasAdd + Relu of a plan (core/fusion.cpp), the same values as the two kernels one after the other.
+template <class T, bool kRelu = false>
 void bias_add_kernel(KernelContext& ctx) {
   const Tensor& value = ctx.input(0);
   const Tensor& bias = ctx.input(1);
-  if (value.shape().rank() < 2)
-    ctx.fail("value must be at least rank 2, got shape " + value.shape().to_string());
-  if (bias.shape().rank() != 1 || bias.shape().dim(0) != value.shape().dim(-1)) {
-    ctx.fail("bias shape " + bias.shape().to_string() +
-             " does not match the last dimension of value shape " + value.shape().to_string());
-  }
+  check_bias_add_args(ctx, value, bias);
   Tensor& out = ctx.allocate_output(0, value.shape());
   const Eigen::Index channels = bias.num_elements();
   if (out.num_elements() == 0) return;
   const Eigen::Index rows = value.num_elements() / channels;
   const Eigen::array<Eigen::Index, 2> one_row{1, channels};
   const Eigen::array<Eigen::Index, 2> every_row{rows, 1};
-  Matrix<T>(elements<T>(out), rows, channels).device(eigen_device()) =
-      ConstMatrix<T>(elements<T>(value), rows, channels) +
-      ConstFlat<T>(elements<T>(bias), channels).reshape(one_row).broadcast(every_row);
+  const auto sum = ConstMatrix<T>(elements<T>(value), rows, channels) +
+                   ConstFlat<T>(elements<T>(bias), channels).reshape(one_row).broadcast(every_row);
+  if constexpr (kRelu) {
+    Matrix<T>(elements<T>(out), rows, channels).device(eigen_device()) = sum.cwiseMax(T(0));
+  } else {
+    Matrix<T>(elements<T>(out), rows, channels).device(eigen_device()) = sum;
+  }
 }
 
 // BiasAddGrad(out_backprop (..., C)): the sum over every axis but the last.
@@ -134,6 +135,7 @@ void register_for(KernelRegistry& registry, DType dtype) {
   registry.add("TanhGrad", DeviceType::kCPU, dtype, tanh_grad_kernel<T>);
   registry.add("BiasAdd", DeviceType::kCPU, dtype, bias_add_kernel<T>);
   registry.add("BiasAddGrad", DeviceType::kCPU, dtype, bias_add_grad_kernel<T>);
+  registry.add(kFusedBiasAddRelu, DeviceType::kCPU, dtype, bias_add_kernel<T, true>);
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 
 #include <string>
 
+#include "core/fused_kernels.h"
 #include "cuda/kernels/kernel_lists.h"
 #include "cuda/kernels/kernel_support.h"
 #include "cuda/kernels/reduction_kernels.h"
@@ -44,21 +45,23 @@ void tanh_grad_kernel(KernelContext& ctx) {
   activation_grad_kernel<ActivationGrad::kTanh>(ctx, "y", "dy");
 }
 
-// BiasAdd(value (..., C), bias (C)).
+// BiasAdd(value (..., C), bias (C)); with kRelu, the fused BiasAdd + Relu of a plan
+// (core/fusion.cpp): one pass instead of two, the same values.
+template <bool kRelu = false>
 void bias_add_kernel(KernelContext& ctx) {
   const Tensor& value = ctx.input(0);
   const Tensor& bias = ctx.input(1);
-  if (value.shape().rank() < 2)
-    ctx.fail("value must be at least rank 2, got shape " + value.shape().to_string());
-  if (bias.shape().rank() != 1 || bias.shape().dim(0) != value.shape().dim(-1)) {
-    ctx.fail("bias shape " + bias.shape().to_string() +
-             " does not match the last dimension of value shape " + value.shape().to_string());
-  }
+  check_bias_add_args(ctx, value, bias);
   Tensor& out = ctx.allocate_output(0, value.shape());
   const std::int64_t channels = bias.num_elements();
   if (out.num_elements() == 0) return;
-  bias_add(value.dtype(), value.raw_data(), bias.raw_data(), out.raw_data(),
-           value.num_elements() / channels, channels, stream_of(ctx));
+  if constexpr (kRelu) {
+    bias_add_relu(value.dtype(), value.raw_data(), bias.raw_data(), out.raw_data(), value.num_elements() / channels,
+                  channels, stream_of(ctx));
+  } else {
+    bias_add(value.dtype(), value.raw_data(), bias.raw_data(), out.raw_data(), value.num_elements() / channels,
+             channels, stream_of(ctx));
+  }
 }
 
 // BiasAddGrad(out_backprop (..., C)): the sum over every axis but the last.
@@ -103,10 +106,11 @@ void register_activation_kernels(KernelRegistry& registry) {
     registry.add("ReluGrad", DeviceType::kGPU, dtype, relu_grad_kernel);
     registry.add("SigmoidGrad", DeviceType::kGPU, dtype, sigmoid_grad_kernel);
     registry.add("TanhGrad", DeviceType::kGPU, dtype, tanh_grad_kernel);
+    registry.add(kFusedBiasAddRelu, DeviceType::kGPU, dtype, bias_add_kernel<true>);
   }
   // BiasAdd is not only for floats in TF.
   for (DType dtype : {DType::kFloat32, DType::kFloat64, DType::kInt32, DType::kInt64}) {
-    registry.add("BiasAdd", DeviceType::kGPU, dtype, bias_add_kernel);
+    registry.add("BiasAdd", DeviceType::kGPU, dtype, bias_add_kernel<>);
     registry.add("BiasAddGrad", DeviceType::kGPU, dtype, bias_add_grad_kernel);
   }
 }

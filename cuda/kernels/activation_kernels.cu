@@ -131,16 +131,22 @@ void launch_map_dtype(const char* launcher, DType dtype, const void* a, const vo
 }
 
 // The channel of element i is i % channels; 32-bit indices when they fit (much cheaper modulo).
-template <class T, class Index>
+// kRelu: the sum goes through Relu (fused BiasAdd + Relu), rounded to T first as the two kernels do.
+template <class T, class Index, bool kRelu>
 __global__ void __launch_bounds__(kBlockThreads)
     bias_add_kernel(const T* value, const T* bias, T* out, Index n, Index channels) {
   const Index stride = static_cast<Index>(blockDim.x) * gridDim.x;
   for (Index i = static_cast<Index>(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += stride) {
-    out[i] = value[i] + bias[i % channels];
+    const T sum = value[i] + bias[i % channels];
+    if constexpr (kRelu) {
+      out[i] = ActivationFn<Activation::kRelu>{}(sum, sum);
+    } else {
+      out[i] = sum;
+    }
   }
 }
 
-template <class T>
+template <class T, bool kRelu = false>
 void bias_add_typed(const void* value, const void* bias, void* out, std::int64_t rows,
                     std::int64_t channels, cudaStream_t stream) {
   const std::int64_t n = rows * channels;
@@ -151,10 +157,11 @@ void bias_add_typed(const void* value, const void* bias, void* out, std::int64_t
   const unsigned int blocks = blocks_for(n);
   // i + stride stays below 2^32 when n < 2^31.
   if (n < (std::int64_t{1} << 31)) {
-    bias_add_kernel<T, std::uint32_t><<<blocks, kBlockThreads, 0, stream>>>(
+    bias_add_kernel<T, std::uint32_t, kRelu><<<blocks, kBlockThreads, 0, stream>>>(
         pv, pb, po, static_cast<std::uint32_t>(n), static_cast<std::uint32_t>(channels));
   } else {
-    bias_add_kernel<T, std::int64_t><<<blocks, kBlockThreads, 0, stream>>>(pv, pb, po, n, channels);
+    bias_add_kernel<T, std::int64_t, kRelu>
+        <<<blocks, kBlockThreads, 0, stream>>>(pv, pb, po, n, channels);
   }
   VS_CUDA_CHECK(cudaGetLastError());
 }
@@ -212,6 +219,20 @@ void bias_add(DType dtype, const void* value, const void* bias, void* out, std::
       break;
   }
   throw InvalidArgumentError("[bias_add] dtype " + std::string(dtype_name(dtype)) +
+                             " is not supported on GPU");
+}
+
+void bias_add_relu(DType dtype, const void* value, const void* bias, void* out, std::int64_t rows,
+                   std::int64_t channels, cudaStream_t stream) {
+  switch (dtype) {
+    case DType::kFloat32:
+      return bias_add_typed<float, true>(value, bias, out, rows, channels, stream);
+    case DType::kFloat64:
+      return bias_add_typed<double, true>(value, bias, out, rows, channels, stream);
+    default:
+      break;
+  }
+  throw InvalidArgumentError("[bias_add_relu] dtype " + std::string(dtype_name(dtype)) +
                              " is not supported on GPU");
 }
 

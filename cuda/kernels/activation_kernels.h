@@ -32,4 +32,9 @@ void activation_grad(ActivationGrad op, DType dtype, const void* a, const void* 
 void bias_add(DType dtype, const void* value, const void* bias, void* out, std::int64_t rows,
               std::int64_t channels, cudaStream_t stream);
 
+/// out[r, c] = relu(value[r, c] + bias[c]) (BiasAdd then Relu in one pass); dtype float32 or
+/// float64.
+void bias_add_relu(DType dtype, const void* value, const void* bias, void* out, std::int64_t rows,
+                   std::int64_t channels, cudaStream_t stream);
+
 }  // namespace varscope::cuda

@@ -221,6 +221,11 @@ struct Case {
 class Cases {
  public:
   void add(std::string name, Build build) { add(std::move(name), {}, std::move(build)); }
+  /// A case of an op its name cannot spell: a fused kernel ("_FusedBiasAddRelu") that plans run for
+  /// a chain of nodes (core/fusion.h).
+  void add_fused(std::string op, std::string name, Build build) {
+    list.push_back({std::move(name), std::move(op), std::move(build), {}});
+  }
   void add(std::string name, Tol tol, Build build) {
     std::string op = name.substr(0, name.find('_'));
     list.push_back({std::move(name), std::move(op), std::move(build), tol});
@@ -710,6 +715,15 @@ void table(Cases& t) {
   t.add("BiasAdd_f64", binary(&nn::bias_add, f64, {3, 7}, {7}));
   t.add("BiasAdd_i32", binary(&nn::bias_add, i32, {4, 5}, {5}));
   t.add("BiasAdd_i64_rank3", binary(&nn::bias_add, i64, {2, 3, 4}, {4}));
+  // BiasAdd + Relu, which plans fuse into one kernel where nothing else reads the sum.
+  for (const auto& [dtype, shape] : {std::pair{f32, Shape{4, 5}}, std::pair{f32, Shape{2, 3, 4, 6}},
+                                     std::pair{f32, Shape{300, 257}}, std::pair{f64, Shape{3, 7}}}) {
+    t.add_fused("_FusedBiasAddRelu", "FusedBiasAddRelu_" + short_name(dtype) + "_rank" + std::to_string(shape.rank()) +
+                                         "_" + std::to_string(shape.num_elements()),
+                [dtype, shape](B& b) -> Outs {
+                  return {nn::relu(nn::bias_add(b.in(dtype, shape), b.in(dtype, Shape{shape.dim(-1)})))};
+                });
+  }
   t.add("BiasAddGrad_f32", {.k = 4}, unary(&nn::bias_add_grad, f32, {4, 5}));
   t.add("BiasAddGrad_f32_rank4", {.k = 24}, unary(&nn::bias_add_grad, f32, {2, 3, 4, 6}));
   t.add("BiasAddGrad_f64", {.k = 9}, unary(&nn::bias_add_grad, f64, {9, 7}));

@@ -1,0 +1,18 @@
+// Kernels a plan runs in place of a chain of nodes (core/fusion.h): their names in the kernel
+// registry, and the argument checks they share with the kernels they replace.
+#pragma once
+
+#include <string_view>
+
+#include "core/kernel.h"
+
+namespace varscope {
+
+/// BiasAdd followed by Relu, run for the Relu node with the BiasAdd's inputs (value, bias).
+inline constexpr std::string_view kFusedBiasAddRelu = "_FusedBiasAddRelu";
+
+/// Checks BiasAdd's (value, bias); a failure names the BiasAdd node, also when the kernel runs
+/// fused for the Relu after it.
+void check_bias_add_args(const KernelContext& ctx, const Tensor& value, const Tensor& bias);
+
+}  // namespace varscope
