@@ -277,6 +277,20 @@ void BM_VarscopeConv2D(benchmark::State& state, Conv c, bool tf32) {
       benchmark::Counter::kIsIterationInvariantRate);
 }
 
+// The device's ceilings (METHOD.md): bytes per second of a large device-to-device copy (read plus
+// written) and the FLOP rate of a large product through cuBLAS.
+void BM_CeilingCopy(benchmark::State& state) {
+  if (!gpu()) return state.SkipWithError("no GPU");
+  constexpr std::int64_t kFloats = std::int64_t{64} << 20;  // 256 MiB each way
+  const DeviceFloats from(kFloats, 1), to(kFloats, 2);
+  time_launches(state, "Ceiling/copy_256MiB", "library", [&] {
+    VS_CUDA_CHECK(cudaMemcpyAsync(to.get(), from.get(), kFloats * sizeof(float),
+                                  cudaMemcpyDeviceToDevice, gpu()->stream()));
+  });
+  state.counters["GB/s"] = benchmark::Counter(2.0 * kFloats * sizeof(float) * 1e-9,
+                                              benchmark::Counter::kIsIterationInvariantRate);
+}
+
 // The reference CNN's products (dense forward, its two gradients) and a square one.
 const std::vector<Gemm> kGemms = {{64, 3136, 1024, false},  {400, 3136, 1024, false},
                                   {3136, 64, 1024, true},   {3136, 400, 1024, true},
@@ -285,6 +299,17 @@ const std::vector<Conv> kConvs = {
     {64, 28, 1, 32}, {64, 14, 32, 64}, {400, 28, 1, 32}, {400, 14, 32, 64}};
 
 int register_all() {
+  benchmark::RegisterBenchmark("Ceiling/copy_256MiB", BM_CeilingCopy)
+      ->UseManualTime()
+      ->Unit(benchmark::kMicrosecond);
+  for (bool tf32 : {false, true}) {
+    const Gemm big{8192, 8192, 8192, false};
+    benchmark::RegisterBenchmark(("Ceiling/MatMul/" + gemm_name(big, tf32)).c_str(), BM_RawCublas,
+                                 big, tf32)
+        ->UseManualTime()
+        ->Unit(benchmark::kMicrosecond)
+        ->Iterations(3);
+  }
   for (bool tf32 : {false, true}) {
     for (const Gemm& g : kGemms) {
       benchmark::RegisterBenchmark(("MatMul/" + gemm_name(g, tf32) + "/cublas").c_str(),
@@ -317,6 +342,12 @@ int main(int argc, char** argv) {
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
   // One line per case: the medians of both sides and library / varscope (the target is >= 0.95).
+  // The ceilings first: no varscope side.
+  for (const auto& [case_name, sides] : timings()) {
+    if (sides.size() != 1 || !sides.contains("library")) continue;
+    std::printf("%-40s %12.2f us (ceiling)\n", case_name.c_str(),
+                median(sides.at("library")) * 1e6);
+  }
   std::printf("\n%-40s %12s %12s %8s\n", "case", "library us", "varscope us", "ratio");
   for (const auto& [case_name, sides] : timings()) {
     const auto library = sides.find("library");
