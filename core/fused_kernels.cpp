@@ -1,13 +1,14 @@
 #include "core/fused_kernels.h"
 
 #include <string>
+#include <vector>
 
 #include "varscope/error.h"
 
 namespace varscope {
 
 void check_bias_add_args(const KernelContext& ctx, const Tensor& value, const Tensor& bias) {
-  const Node& node = ctx.node().op() == "BiasAdd" ? ctx.node() : *ctx.node().inputs().at(0).node;
+  const Node& node = ctx.fused_nodes().empty() ? ctx.node() : *ctx.fused_nodes().front();
   const auto fail = [&](const std::string& message) {
     throw InvalidArgumentError("[" + node.op() + "] node '" + node.name() + "': " + message);
   };
@@ -16,6 +17,30 @@ void check_bias_add_args(const KernelContext& ctx, const Tensor& value, const Te
   if (bias.shape().rank() != 1 || bias.shape().dim(0) != value.shape().dim(-1)) {
     fail("bias shape " + bias.shape().to_string() +
          " does not match the last dimension of value shape " + value.shape().to_string());
+  }
+}
+
+void check_gradient_descent_args(const KernelContext& ctx) {
+  const std::vector<const Node*>& nodes = ctx.fused_nodes();
+  if (ctx.num_inputs() != 3 * static_cast<int>(nodes.size())) {
+    throw InternalError("[" + std::string(kFusedApplyGradientDescent) + "] " +
+                        std::to_string(ctx.num_inputs()) + " inputs for " +
+                        std::to_string(nodes.size()) + " updates");
+  }
+  for (std::size_t k = 0; k < nodes.size(); ++k) {
+    const Node& node = *nodes[k];
+    const auto fail = [&](const std::string& message) {
+      throw InvalidArgumentError("[" + node.op() + "] node '" + node.name() + "': " + message);
+    };
+    const int first = static_cast<int>(3 * k);
+    const Shape& var = ctx.input(first).shape();
+    const Shape& alpha = ctx.input(first + 1).shape();
+    const Shape& delta = ctx.input(first + 2).shape();
+    if (alpha.rank() != 0) fail("alpha is not a scalar: " + alpha.to_string());
+    if (var != delta) {
+      fail("var " + node.inputs().at(0).node->name() + " and delta do not have the same shape: " +
+           var.to_string() + " and " + delta.to_string());
+    }
   }
 }
 

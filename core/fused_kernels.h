@@ -11,6 +11,14 @@ namespace varscope {
 /// BiasAdd followed by Relu, run for the Relu node with the BiasAdd's inputs (value, bias).
 inline constexpr std::string_view kFusedBiasAddRelu = "_FusedBiasAddRelu";
 
+/// Several ApplyGradientDescent updates, each of another variable: inputs (var, alpha, delta) for
+/// each in order, run for the last one's node; its output is the last variable.
+inline constexpr std::string_view kFusedApplyGradientDescent = "_FusedApplyGradientDescent";
+
+/// Checks every (var, alpha, delta) of a fused ApplyGradientDescent before any is updated; a failure
+/// names the update at fault, with the messages of the single kernel.
+void check_gradient_descent_args(const KernelContext& ctx);
+
 /// Checks BiasAdd's (value, bias); a failure names the BiasAdd node, also when the kernel runs
 /// fused for the Relu after it.
 void check_bias_add_args(const KernelContext& ctx, const Tensor& value, const Tensor& bias);

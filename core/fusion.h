@@ -8,9 +8,12 @@ namespace varscope {
 
 class DeviceSet;
 
-/// Merges each BiasAdd whose value only a Relu on the same device reads into that Relu's step,
-/// which then runs the fused kernel on the BiasAdd's inputs, where the device has one. A BiasAdd
-/// that is fetched, read elsewhere, or a control input is left alone. Call before liveness.
+/// Fuses, where the device has the fused kernel (core/fused_kernels.h):
+/// - each BiasAdd whose value only a Relu on the same device reads, into that Relu's step;
+/// - consecutive ApplyGradientDescent steps on one device and dtype (an optimizer's updates) into
+///   one step at the last one's place, which updates every variable.
+/// A step whose value is fetched or read elsewhere, or that a step waits for (a control input) before
+/// the fused step's place, is left alone. Call before liveness.
 void fuse_steps(Plan& plan, const DeviceSet& devices);
 
 }  // namespace varscope

@@ -93,6 +93,11 @@ Tensor KernelContext::allocate_temp(DType dtype, const Shape& shape) {
   return Tensor(dtype, shape, std::move(buffer));
 }
 
+const std::vector<const Node*>& KernelContext::fused_nodes() const {
+  static const std::vector<const Node*> kNone;
+  return fused_nodes_ ? *fused_nodes_ : kNone;
+}
+
 void KernelContext::fail(const std::string& message) const {
   throw InvalidArgumentError("[" + node_.op() + "] node '" + node_.name() + "': " + message);
 }

@@ -88,9 +88,14 @@ class KernelContext {
   VariableValues& variables() const { return variables_; }
   /// Throws InvalidArgumentError "[Op] node 'name': message".
   [[noreturn]] void fail(const std::string& message) const;
+  /// A fused kernel (core/fusion.h) runs for several nodes, node() being the last: all of them, in
+  /// order, so that its errors name the node at fault. Empty for other kernels.
+  const std::vector<const Node*>& fused_nodes() const;
+  void set_fused_nodes(const std::vector<const Node*>* nodes) { fused_nodes_ = nodes; }
 
  private:
   const Node& node_;
+  const std::vector<const Node*>* fused_nodes_ = nullptr;
   std::vector<Tensor> inputs_;
   std::vector<Tensor> outputs_;
   Backend& backend_;

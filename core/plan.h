@@ -38,14 +38,17 @@ struct Step {
   MemoryCategory category = MemoryCategory::kActivation;  // of its outputs
   std::vector<ValueRef> inputs;
   std::vector<int> input_devices;  // where each input must be (the safety net in execute() checks)
+  std::vector<bool> ref_inputs;    // which inputs the kernel writes through a reference (a variable)
   int first_slot = 0;              // outputs live in first_slot .. first_slot + num_outputs - 1
   int num_outputs = 0;
   std::vector<int> release;  // slots no longer needed once this step has run
   /// A Const: its value, made once when the plan is built (on the step's device), so a run neither
   /// copies it nor synchronizes for it.
   Tensor constant{};
-  /// The fused kernel this step runs for a chain of nodes ending at `node` (core/fusion.h), if any.
+  /// The fused kernel this step runs for several nodes (core/fusion.h), if any, and those nodes in
+  /// order; `node` is the last of them.
   std::string_view fused_op{};
+  std::vector<const Node*> fused_nodes{};
 
   bool is_copy() const { return kernel == nullptr; }
   bool is_constant() const { return constant.defined(); }

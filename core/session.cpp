@@ -251,6 +251,7 @@ std::shared_ptr<Plan> SessionImpl::build_plan(const PlanKey& key) const {
                      device_suffix(devices->device(to));
     copy.category = is_gradient_node(*output.node) ? MemoryCategory::kGradient : MemoryCategory::kActivation;
     copy.inputs.push_back(source);
+    copy.ref_inputs.push_back(false);
     copy.input_devices.push_back(from);
     new_slots(copy, 1, to, nullptr);
     plan->steps.push_back(std::move(copy));
@@ -295,6 +296,7 @@ std::shared_ptr<Plan> SessionImpl::build_plan(const PlanKey& key) const {
       auto [ref, device] = value_on(n->inputs()[static_cast<std::size_t>(i)], wanted, is_ref_input(*n, i));
       step.inputs.push_back(ref);
       step.input_devices.push_back(wanted);
+      step.ref_inputs.push_back(is_ref_input(*n, i));
     }
     new_slots(step, n->num_outputs(), step.device, host_memory);
     if (n->op() == "Const") step.constant = constant_on(*n, step.device);
@@ -454,7 +456,7 @@ void SessionImpl::execute(const Step& step, std::vector<Tensor>& values, Arenas&
     // read, it is copied for this run.
     const int wanted = step.input_devices[i];
     if (value.defined() && device_of(value) != wanted) {
-      if (step.inputs[i].variable && is_ref_input(node, static_cast<int>(i))) {
+      if (step.inputs[i].variable && step.ref_inputs[i]) {
         value = copy_to(value, wanted, devices->backend(wanted).allocator(),
                         variable_memory_category(*step.inputs[i].variable));
         variables.set(step.inputs[i].variable, value);
@@ -469,6 +471,7 @@ void SessionImpl::execute(const Step& step, std::vector<Tensor>& values, Arenas&
   const HostMemory* host_memory = step.device == kHost ? nullptr : &step.kernel->host_memory;
   KernelContext ctx(node, std::move(inputs), backend, variables, &arena, step.category, host_memory,
                     HostSide{&devices->backend(kHost), arenas[kHost].get()});
+  if (!step.fused_nodes.empty()) ctx.set_fused_nodes(&step.fused_nodes);
   try {
     step.kernel->fn(ctx);
   } catch (const OutOfMemoryError& e) {

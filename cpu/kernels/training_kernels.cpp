@@ -5,6 +5,7 @@
 // expression.
 #include <string>
 
+#include "core/fused_kernels.h"
 #include "cpu/kernels/kernel_util.h"
 #include "cpu/thread_pool.h"
 
@@ -56,6 +57,23 @@ void apply_gradient_descent(KernelContext& ctx) {
     Vec<T>(pv + at, n) -= ConstVec<T>(pg + at, n) * alpha;
   });
   ctx.set_output(0, std::move(var));
+}
+
+// Several updates at once (core/fusion.h): inputs (var, alpha, delta) per variable, each updated as
+// above once all are checked.
+template <class T>
+void fused_apply_gradient_descent(KernelContext& ctx) {
+  check_gradient_descent_args(ctx);
+  for (int first = 0; first < ctx.num_inputs(); first += 3) {
+    Tensor var = ctx.input(first);
+    const T alpha = *elements<T>(ctx.input(first + 1));
+    T* pv = elements<T>(var);
+    const T* pg = elements<T>(ctx.input(first + 2));
+    for_each_shard(var.num_elements(), 2.0, [&](std::int64_t at, std::int64_t n) {
+      Vec<T>(pv + at, n) -= ConstVec<T>(pg + at, n) * alpha;
+    });
+  }
+  ctx.set_output(0, ctx.input(ctx.num_inputs() - 3));
 }
 
 // accum = accum * momentum + grad
@@ -133,6 +151,7 @@ void apply_adam(KernelContext& ctx) {
 template <class T>
 void register_for(KernelRegistry& registry, DType dtype) {
   registry.add("ApplyGradientDescent", DeviceType::kCPU, dtype, apply_gradient_descent<T>);
+  registry.add(kFusedApplyGradientDescent, DeviceType::kCPU, dtype, fused_apply_gradient_descent<T>);
   registry.add("ApplyMomentum", DeviceType::kCPU, dtype, apply_momentum<T>);
   registry.add("ApplyAdam", DeviceType::kCPU, dtype, apply_adam<T>);
 }

@@ -5,7 +5,9 @@
 #include "cuda/kernels/training_kernels.h"
 
 #include <string>
+#include <vector>
 
+#include "core/fused_kernels.h"
 #include "cuda/kernels/kernel_lists.h"
 #include "cuda/kernels/kernel_support.h"
 
@@ -47,6 +49,20 @@ void apply_gradient_descent_kernel(KernelContext& ctx) {
   ctx.set_output(0, std::move(var));
 }
 
+// Several ApplyGradientDescent updates in one launch (core/fusion.h).
+void fused_apply_gradient_descent_kernel(KernelContext& ctx) {
+  check_gradient_descent_args(ctx);
+  std::vector<GradientDescentUpdate> updates;
+  for (int first = 0; first < ctx.num_inputs(); first += 3) {
+    Tensor var = ctx.input(first);
+    updates.push_back({var.raw_data(), ctx.input(first + 1).raw_data(), ctx.input(first + 2).raw_data(),
+                       var.num_elements()});
+  }
+  apply_gradient_descent_batch(ctx.input(0).dtype(), updates.data(), static_cast<int>(updates.size()),
+                               stream_of(ctx));
+  ctx.set_output(0, ctx.input(ctx.num_inputs() - 3));
+}
+
 void apply_momentum_kernel(KernelContext& ctx) {
   Tensor var = ctx.input(0);
   Tensor accum = ctx.input(1);
@@ -83,6 +99,7 @@ void apply_adam_kernel(KernelContext& ctx) {
 void register_training_kernels(KernelRegistry& registry) {
   for (DType dtype : {DType::kFloat32, DType::kFloat64}) {
     registry.add("ApplyGradientDescent", DeviceType::kGPU, dtype, apply_gradient_descent_kernel);
+    registry.add(kFusedApplyGradientDescent, DeviceType::kGPU, dtype, fused_apply_gradient_descent_kernel);
     registry.add("ApplyMomentum", DeviceType::kGPU, dtype, apply_momentum_kernel);
     registry.add("ApplyAdam", DeviceType::kGPU, dtype, apply_adam_kernel);
   }

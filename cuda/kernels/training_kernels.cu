@@ -27,6 +27,35 @@ __global__ void __launch_bounds__(kBlockThreads)
   }
 }
 
+// Several updates in one launch: block b works on the update whose block range holds it, with the
+// single kernel's arithmetic (so the values are the same).
+constexpr int kMaxBatch = 32;
+
+template <class T>
+struct GradientDescentBatch {
+  T* var[kMaxBatch];
+  const T* alpha[kMaxBatch];
+  const T* delta[kMaxBatch];
+  std::int64_t n[kMaxBatch];
+  std::int64_t first_block[kMaxBatch + 1];  // update k owns blocks [first_block[k], first_block[k + 1])
+  int count;
+};
+
+template <class T>
+__global__ void __launch_bounds__(kBlockThreads) gradient_descent_batch_kernel(GradientDescentBatch<T> batch) {
+  const std::int64_t block = blockIdx.x;
+  int k = 0;
+  while (k + 1 < batch.count && block >= batch.first_block[k + 1]) ++k;
+  const T a = *batch.alpha[k];
+  T* var = batch.var[k];
+  const T* delta = batch.delta[k];
+  const std::int64_t blocks = batch.first_block[k + 1] - batch.first_block[k];
+  const std::int64_t stride = blocks * blockDim.x;
+  for (std::int64_t i = (block - batch.first_block[k]) * blockDim.x + threadIdx.x; i < batch.n[k]; i += stride) {
+    var[i] -= delta[i] * a;
+  }
+}
+
 template <class T, bool kNesterov>
 __global__ void __launch_bounds__(kBlockThreads)
     momentum_kernel(T* var, T* accum, const T* lr, const T* grad, const T* momentum,
@@ -98,6 +127,30 @@ void gradient_descent_typed(void* var, const void* alpha, const void* delta, std
 }
 
 template <class T>
+void gradient_descent_batch_typed(const GradientDescentUpdate* updates, int count, cudaStream_t stream) {
+  for (int start = 0; start < count; start += kMaxBatch) {
+    GradientDescentBatch<T> batch{};
+    batch.count = 0;
+    std::int64_t blocks = 0;
+    for (int k = start; k < count && batch.count < kMaxBatch; ++k) {
+      const GradientDescentUpdate& u = updates[k];
+      if (u.n <= 0) continue;
+      const int j = batch.count++;
+      batch.var[j] = static_cast<T*>(u.var);
+      batch.alpha[j] = static_cast<const T*>(u.alpha);
+      batch.delta[j] = static_cast<const T*>(u.delta);
+      batch.n[j] = u.n;
+      batch.first_block[j] = blocks;
+      blocks += blocks_for(u.n);  // as many blocks as its own launch would have
+    }
+    if (batch.count == 0) continue;
+    batch.first_block[batch.count] = blocks;
+    gradient_descent_batch_kernel<T><<<static_cast<unsigned int>(blocks), kBlockThreads, 0, stream>>>(batch);
+    VS_CUDA_CHECK(cudaGetLastError());
+  }
+}
+
+template <class T>
 void momentum_typed(void* var, void* accum, const void* lr, const void* grad, const void* momentum,
                     bool use_nesterov, std::int64_t n, cudaStream_t stream) {
   auto* v = static_cast<T*>(var);
@@ -147,6 +200,18 @@ void apply_gradient_descent(DType dtype, void* var, const void* alpha, const voi
       return gradient_descent_typed<double>(var, alpha, delta, n, stream);
     default:
       unsupported("apply_gradient_descent", dtype);
+  }
+}
+
+void apply_gradient_descent_batch(DType dtype, const GradientDescentUpdate* updates, int count,
+                                  cudaStream_t stream) {
+  switch (dtype) {
+    case DType::kFloat32:
+      return gradient_descent_batch_typed<float>(updates, count, stream);
+    case DType::kFloat64:
+      return gradient_descent_batch_typed<double>(updates, count, stream);
+    default:
+      unsupported("apply_gradient_descent_batch", dtype);
   }
 }
 

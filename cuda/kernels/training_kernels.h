@@ -15,6 +15,19 @@ namespace varscope::cuda {
 void apply_gradient_descent(DType dtype, void* var, const void* alpha, const void* delta,
                             std::int64_t n, cudaStream_t stream);
 
+/// One update of apply_gradient_descent_batch.
+struct GradientDescentUpdate {
+  void* var{};
+  const void* alpha{};
+  const void* delta{};
+  std::int64_t n{};
+};
+
+/// apply_gradient_descent for every update, in as few launches as fit (a fused step of a plan). The
+/// variables must be distinct; the values are those of one launch per update.
+void apply_gradient_descent_batch(DType dtype, const GradientDescentUpdate* updates, int count,
+                                  cudaStream_t stream);
+
 /// accum = accum * momentum[0] + grad; var -= accum * lr[0] (use_nesterov: grad * lr +
 /// accum * momentum * lr).
 void apply_momentum(DType dtype, void* var, void* accum, const void* lr, const void* grad,

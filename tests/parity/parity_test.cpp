@@ -750,6 +750,16 @@ void table(Cases& t) {
   t.add("SparseSoftmaxCrossEntropyWithLogits_f64_i64", {.k = 13}, sparse_xent(f64, i64, 4, 13));
 
   // Optimizer updates: the output and every variable (slots included) are compared.
+  // An optimizer's updates, which plans fuse into one step: three variables, each its own rate.
+  for (DType dtype : {f32, f64}) {
+    t.add_fused("_FusedApplyGradientDescent", "FusedApplyGradientDescent_" + short_name(dtype), [dtype](B& b) -> Outs {
+      for (const Shape& shape : {Shape{3, 5}, Shape{7}, Shape{2, 3, 4}}) {
+        const Variable v = b.var(dtype, shape);
+        b.target(apply("ApplyGradientDescent", {ref(v), b.in(dtype, {}, {0.01, 0.5}), b.in(dtype, shape)}).node);
+      }
+      return {};
+    });
+  }
   t.add("ApplyGradientDescent_f32", gradient_descent(f32));
   t.add("ApplyGradientDescent_f64", gradient_descent(f64));
   t.add("ApplyMomentum_f32", momentum(f32, false));
