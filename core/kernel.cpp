@@ -47,8 +47,18 @@ VariableValues::Snapshot VariableValues::snapshot() const {
 
 void VariableValues::restore(Snapshot snapshot) {
   std::lock_guard lock(mutex_);
+  // Only a variable that comes back to another buffer (or none) makes captures stale.
+  const auto buffer_of = [](const Snapshot& values, const Node* node) {
+    const auto it = values.find(node);
+    return it == values.end() ? nullptr : it->second.raw_data();
+  };
+  const auto changed = [&](const Snapshot& from, const Snapshot& to) {
+    return std::any_of(from.begin(), from.end(), [&](const auto& entry) {
+      return entry.first->op() == "VariableV2" && buffer_of(to, entry.first) != entry.second.raw_data();
+    });
+  };
+  if (changed(values_, snapshot) || changed(snapshot, values_)) ++buffers_generation_;
   values_ = std::move(snapshot);
-  ++buffers_generation_;
 }
 
 bool VariableValues::contains(const Node* variable) const {

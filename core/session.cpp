@@ -630,10 +630,8 @@ std::vector<Tensor> SessionImpl::run_plan(const Plan& plan, std::vector<Tensor>&
       captures.fetch_add(1, std::memory_order_relaxed);
     }  // else the capture did this run right, but would write to memory it no longer owns
     return results;
-  } catch (const CaptureFailed& e) {
-    why = e.what();
   } catch (const std::exception& e) {
-    why = e.what();  // an error an eager run would raise again, or one of capture itself
+    why = e.what();  // CaptureFailed, or an error the eager run raises again
   }
   variables.restore(std::move(before));
   ++resources.capture_failures;

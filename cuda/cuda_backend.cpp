@@ -114,8 +114,8 @@ void CudaBackend::begin_capture() {
   if (this_thread_capture) throw InternalError("begin_capture: this thread is capturing already");
   VS_CUDA_CHECK(cudaSetDevice(device_));
   auto capture = std::make_unique<CaptureInProgress>(this);
-  // Relaxed: an allocation that misses the planned arena may cudaMalloc; the session then drops the
-  // capture after its first launch instead of failing the run.
+  // Relaxed: an allocation that misses the planned arena may cudaMalloc; the session then does not
+  // launch the capture and runs the step eagerly instead.
   VS_CUDA_CHECK(cudaStreamBeginCapture(capture->stream.get(), cudaStreamCaptureModeRelaxed));
   this_thread_capture = std::move(capture);
 }

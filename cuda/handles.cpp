@@ -62,6 +62,9 @@ float Event::elapsed_ms_since(const Event& start) const {
 }
 
 CublasHandle::CublasHandle() {
+  void* workspace = nullptr;
+  VS_CUDA_CHECK(cudaMalloc(&workspace, kWorkspaceBytes));
+  workspace_ = decltype(workspace_)(workspace);
   cublasHandle_t handle = nullptr;
   VS_CUBLAS_CHECK(cublasCreate(&handle));
   handle_ = decltype(handle_)(handle);
@@ -69,6 +72,7 @@ CublasHandle::CublasHandle() {
 
 void CublasHandle::set_stream(cudaStream_t stream) {
   VS_CUBLAS_CHECK(cublasSetStream(get(), stream));
+  VS_CUBLAS_CHECK(cublasSetWorkspace(get(), workspace_.get(), kWorkspaceBytes));
 }
 
 CudnnHandle::CudnnHandle() {

@@ -13,6 +13,7 @@
 #include <cuda_runtime_api.h>
 #include <cudnn.h>
 
+#include <cstddef>
 #include <utility>
 
 namespace varscope::cuda {
@@ -90,15 +91,21 @@ class Event {
   UniqueHandle<cudaEvent_t, cudaEventDestroy> handle_;
 };
 
-/// A cuBLAS context (cublasCreate) on the current device.
+/// A cuBLAS context (cublasCreate) on the current device, with a workspace of its own, so that no
+/// cuBLAS call allocates memory (a CUDA graph may be capturing it).
 class CublasHandle {
  public:
+  /// cuBLAS's recommended workspace for Hopper.
+  static constexpr std::size_t kWorkspaceBytes = std::size_t{32} << 20;
+
   CublasHandle();
   cublasHandle_t get() const noexcept { return handle_.get(); }
-  /// Queues this handle's work on `stream`; throws CudaError.
+  /// Queues this handle's work on `stream`, with the handle's workspace (cublasSetStream resets it);
+  /// throws CudaError.
   void set_stream(cudaStream_t stream);
 
  private:
+  UniqueHandle<void*, cudaFree> workspace_;  // outlives the handle (declared first)
   UniqueHandle<cublasHandle_t, cublasDestroy> handle_;
 };
 

@@ -716,8 +716,10 @@ void table(Cases& t) {
   t.add("BiasAdd_i32", binary(&nn::bias_add, i32, {4, 5}, {5}));
   t.add("BiasAdd_i64_rank3", binary(&nn::bias_add, i64, {2, 3, 4}, {4}));
   // BiasAdd + Relu, which plans fuse into one kernel where nothing else reads the sum.
-  for (const auto& [dtype, shape] : {std::pair{f32, Shape{4, 5}}, std::pair{f32, Shape{2, 3, 4, 6}},
-                                     std::pair{f32, Shape{300, 257}}, std::pair{f64, Shape{3, 7}}}) {
+  for (const auto& dtype_and_shape : {std::pair{f32, Shape{4, 5}}, std::pair{f32, Shape{2, 3, 4, 6}},
+                                      std::pair{f32, Shape{300, 257}}, std::pair{f64, Shape{3, 7}}}) {
+    const DType dtype = dtype_and_shape.first;  // a copy: lambdas cannot capture structured bindings in Clang 14
+    const Shape shape = dtype_and_shape.second;
     t.add_fused("_FusedBiasAddRelu", "FusedBiasAddRelu_" + short_name(dtype) + "_rank" + std::to_string(shape.rank()) +
                                          "_" + std::to_string(shape.num_elements()),
                 [dtype, shape](B& b) -> Outs {
