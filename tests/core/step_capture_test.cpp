@@ -206,11 +206,27 @@ std::vector<float> values_of(const Tensor& t) {
   return {p, p + t.num_elements()};
 }
 
+// After one eager run that dropped the first capture: the next run captures again, the one after
+// replays, both with the right values.
+void expect_captured_again(Session& sess, const Output& y, const FeedDict& feeds,
+                           const std::vector<float>& expected) {
+  for (int run = 0; run < 2; ++run)
+    EXPECT_EQ(values_of(sess.run(y, feeds)), expected) << "run " << run;
+  EXPECT_EQ(sess.capture_stats().captures, 2);
+  EXPECT_EQ(sess.capture_stats().replays, 2);
+}
+
 class StepCaptureTest : public ::testing::Test {
  protected:
   Session make_session() {
     return Session(graph_, {.device = "/gpu:0", .capture_cuda_graphs = true},
                    cpu_and_deferred_gpu());
+  }
+  // Initializes, then runs y until it has been captured and replayed once.
+  static void warm_up(Session& sess, const Output& y, const FeedDict& feeds) {
+    sess.run_targets({global_variables_initializer()});
+    for (int run = 0; run < 3; ++run) sess.run(y, feeds);
+    ASSERT_EQ(sess.capture_stats().replays, 1);
   }
 
   Graph graph_;
@@ -259,18 +275,13 @@ TEST_F(StepCaptureTest, ReplayedUpdatesChangeTheVariableInPlace) {
 TEST_F(StepCaptureTest, AVariableGivenANewBufferMakesTheCaptureStale) {
   const Output y = multiply(x_, w_.value(), "y");
   Session sess = make_session();
-  sess.run_targets({global_variables_initializer()});
   const FeedDict feeds{{x_, vec({1, 2, 3, 4})}};
-  for (int run = 0; run < 3; ++run) sess.run(y, feeds);
-  ASSERT_EQ(sess.capture_stats().replays, 1);
+  warm_up(sess, y, feeds);
 
   sess.assign_variable(w_, vec({10, 10, 10, 10}));  // a new buffer: the capture reads the old one
   EXPECT_THAT(values_of(sess.run(y, feeds)), ElementsAre(10, 20, 30, 40));  // eager
   EXPECT_EQ(sess.capture_stats().replays, 1);
-  for (int run = 0; run < 2; ++run)
-    EXPECT_THAT(values_of(sess.run(y, feeds)), ElementsAre(10, 20, 30, 40));
-  EXPECT_EQ(sess.capture_stats().captures, 2);
-  EXPECT_EQ(sess.capture_stats().replays, 2);
+  expect_captured_again(sess, y, feeds, {10, 20, 30, 40});
 }
 
 TEST_F(StepCaptureTest, AFailedCaptureIsUndoneAndTheRunDoneEagerly) {
@@ -378,20 +389,15 @@ TEST_F(StepCaptureTest, AFedShapeForADeviceStepIsNotCaptured) {
 TEST_F(StepCaptureTest, ATracedRunIsDoneEagerlyAndTheNextCapturesAgain) {
   const Output y = multiply(x_, w_.value(), "y");
   Session sess = make_session();
-  sess.run_targets({global_variables_initializer()});
   const FeedDict feeds{{x_, vec({1, 2, 3, 4})}};
-  for (int run = 0; run < 3; ++run) sess.run(y, feeds);
-  ASSERT_EQ(sess.capture_stats().replays, 1);
+  warm_up(sess, y, feeds);
   RunMetadata metadata;
   const Tensor traced =
       sess.run({.trace_level = RunOptions::TraceLevel::kFullTrace}, {y}, feeds, {}, &metadata)[0];
   EXPECT_THAT(values_of(traced), ElementsAre(2, 4, 6, 8));
   EXPECT_FALSE(metadata.step_stats.empty());
   EXPECT_EQ(sess.capture_stats().replays, 1);
-  for (int run = 0; run < 2; ++run)
-    EXPECT_THAT(values_of(sess.run(y, feeds)), ElementsAre(2, 4, 6, 8));
-  EXPECT_EQ(sess.capture_stats().captures, 2);
-  EXPECT_EQ(sess.capture_stats().replays, 2);
+  expect_captured_again(sess, y, feeds, {2, 4, 6, 8});
 }
 
 TEST_F(StepCaptureTest, OffByDefault) {
