@@ -4,6 +4,10 @@
 
 namespace varscope {
 
+std::string full_device_name(const Device& device) {
+  return "/job:localhost/replica:0/task:0" + device.to_string();
+}
+
 DeviceSet::DeviceSet(std::vector<Backend*> backends, std::shared_ptr<const KernelRegistry> kernels,
                      DeviceSetOptions options)
     : backends_(std::move(backends)), kernels_(std::move(kernels)), options_(options) {
@@ -47,7 +51,7 @@ int DeviceSet::find(const Device& device) const {
 std::string DeviceSet::describe() const {
   std::string out = "[";
   for (std::size_t i = 0; i < devices_.size(); ++i) {
-    out += (i ? ", " : " ") + std::string("/job:localhost/replica:0/task:0") + devices_[i].to_string();
+    out += (i ? ", " : " ") + full_device_name(devices_[i]);
   }
   return out + " ]";
 }

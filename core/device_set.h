@@ -18,6 +18,9 @@ struct DeviceSetOptions {
   bool poison_activations = false;
 };
 
+/// A device as TF names it in placements and errors: "/job:localhost/replica:0/task:0/device:GPU:0".
+std::string full_device_name(const Device& device);
+
 class DeviceSet {
  public:
   /// `backends[0]` must be a CPU backend; at most one backend per device type (one GPU for now).

@@ -43,8 +43,6 @@ class Groups {
   std::vector<std::size_t> parent_;
 };
 
-std::string full_name(const Device& device) { return "/job:localhost/replica:0/task:0" + device.to_string(); }
-
 }  // namespace
 
 std::unordered_map<const Node*, NodePlacement> place_nodes(const std::vector<Node*>& nodes,
@@ -136,7 +134,7 @@ std::unordered_map<const Node*, NodePlacement> place_nodes(const std::vector<Nod
         if (!options.allow_soft_placement) {
           throw InvalidArgumentError("Cannot assign a device for operation " + node.name() +
                                      ": Could not satisfy device specification '" +
-                                     full_name(devices.device(target)) + "' because no supported kernel for " +
+                                     full_device_name(devices.device(target)) + "' because no supported kernel for " +
                                      device_name + " devices is available (op " + node.op() + ", dtype " +
                                      dtype + ")");
         }

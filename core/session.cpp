@@ -353,7 +353,7 @@ std::shared_ptr<Plan> SessionImpl::build_plan(const PlanKey& key) const {
 
   if (options.log_device_placement) {
     for (const Step& step : plan->steps) {
-      const std::string device = "/job:localhost/replica:0/task:0" + devices->device(step.device).to_string();
+      const std::string device = full_device_name(devices->device(step.device));
       if (step.is_copy()) {
         log_info(step.copy_name + ": (copy from " +
                  devices->device(step.copy_source).to_string() + "): " + device);
@@ -402,15 +402,8 @@ Tensor SessionImpl::read(const ValueRef& ref, const std::vector<Tensor>& values,
 }
 
 Tensor SessionImpl::constant_on(const Node& node, int device) const {
-  const Tensor& value = node.attr_as<Tensor>("value");
-  constexpr int kHost = 0;
-  if (device == kHost) return value;  // shared: kernels never write their inputs, fetches are copied
-  Backend& backend = devices->backend(device);
-  auto buffer = std::make_shared<TensorBuffer>(backend.allocator(), value.nbytes(), MemoryCategory::kOther,
-                                               devices->device(device));
-  Tensor on_device(value.dtype(), value.shape(), std::move(buffer));
-  if (value.nbytes() > 0) backend.copy_from_host(on_device.raw_data(), value.raw_data(), value.nbytes());
-  return on_device;
+  // On the host the attr itself (shared: kernels never write their inputs, fetches are copied).
+  return copy_to(node.attr_as<Tensor>("value"), device, devices->backend(device).allocator(), MemoryCategory::kOther);
 }
 
 void SessionImpl::execute(const Step& step, std::vector<Tensor>& values, Arenas& arenas, CapturedRun* capturing) {
@@ -572,7 +565,7 @@ void SessionImpl::report(const Plan& plan, const StepTrace& trace, RunMetadata& 
     NodeExecStats& stats = metadata.step_stats.emplace_back();
     stats.node_name = step.is_copy() ? step.copy_name : step.node->name();
     stats.op = step.is_copy() ? copy_op(step) : step.fused_op.empty() ? step.node->op() : std::string(step.fused_op);
-    stats.device = "/job:localhost/replica:0/task:0" + devices->device(entry.device).to_string();
+    stats.device = full_device_name(devices->device(entry.device));
     stats.start_micros = 1e3 * entry.before->ms_since(*first);
     stats.device_micros = 1e3 * entry.after->ms_since(*entry.before);
     stats.host_micros = entry.host_micros;
@@ -789,7 +782,7 @@ std::vector<PlacedNode> Session::placed_graph(const std::vector<Output>& fetches
   std::vector<PlacedNode> placed;
   for (const Step& step : plan->steps) {
     PlacedNode& p = placed.emplace_back();
-    p.device = "/job:localhost/replica:0/task:0" + devices.device(step.device).to_string();
+    p.device = full_device_name(devices.device(step.device));
     for (const ValueRef& in : step.inputs) {
       p.inputs.push_back(in.variable ? in.variable->name() + ":0" : slot_name[static_cast<std::size_t>(in.slot)]);
     }
