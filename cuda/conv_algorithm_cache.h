@@ -13,6 +13,8 @@
 #include <map>
 #include <optional>
 #include <shared_mutex>
+#include <utility>
+#include <vector>
 
 namespace varscope::cuda {
 
@@ -22,6 +24,18 @@ enum class ConvPass : std::uint8_t { kForward, kBackwardData, kBackwardFilter };
 /// The memory layout the cuDNN call sees for activations (and, matching it, the filter).
 enum class ConvLayout : std::uint8_t { kNhwc, kNchw };
 
+/// Which layouts a float32 convolution may run in (float64 always runs in NCHW).
+enum class ConvLayoutChoice : std::uint8_t {
+  kFastest,  // the default: both are searched, and the faster, layout copies included, is kept
+  kNhwc,     // NHWC only (NCHW only if cuDNN has no NHWC algorithm), for tests and comparisons
+  kNchw,     // NCHW only
+};
+
+/// The process-wide choice for searches from now on (entries already cached stay as they are:
+/// the choice is part of their key). Thread-safe.
+void set_conv_layout_choice(ConvLayoutChoice choice) noexcept;
+ConvLayoutChoice conv_layout_choice() noexcept;
+
 /// Everything the choice of algorithm depends on. Dims are the (padded) input and the filter as
 /// cuDNN sees them, in logical NHWC and (KH, KW, C_in, C_out) order.
 struct ConvAlgorithmKey {
@@ -29,6 +43,7 @@ struct ConvAlgorithmKey {
   int device{};
   cudnnDataType_t data_type{};
   bool allow_tf32{};
+  ConvLayoutChoice layout_choice{};
   std::array<std::int64_t, 4> input{};   // N, H, W, C (after explicit padding)
   std::array<std::int64_t, 4> filter{};  // KH, KW, C_in, C_out
   std::array<std::int64_t, 2> padding{};
@@ -38,12 +53,17 @@ struct ConvAlgorithmKey {
   auto operator<=>(const ConvAlgorithmKey&) const = default;
 };
 
-/// The algorithm a search picked, with the math type it ran under and the workspace it needs.
+/// The algorithm a search picked, with the math type it ran under, the workspace it needs and
+/// what the search measured.
 struct ConvAlgorithm {
   ConvLayout layout{};
   int algorithm{};  // a cudnnConvolution{Fwd,BwdData,BwdFilter}Algo_t, by pass
   cudnnMathType_t math_type{};
   std::size_t workspace_bytes{};
+  float algorithm_ms{};  // cuDNN's time for the algorithm
+  float copies_ms{};     // the layout copies (permutes, pads, crops) around it; 0 when not timed
+
+  float total_ms() const { return algorithm_ms + copies_ms; }
 };
 
 class ConvAlgorithmCache {
@@ -55,6 +75,8 @@ class ConvAlgorithmCache {
   /// Adds `algorithm` unless the key is already there (then the existing entry stays).
   void insert(const ConvAlgorithmKey& key, const ConvAlgorithm& algorithm);
   std::size_t size() const;
+  /// A copy of every entry, in key order.
+  std::vector<std::pair<ConvAlgorithmKey, ConvAlgorithm>> entries() const;
 
  private:
   mutable std::shared_mutex mutex_;

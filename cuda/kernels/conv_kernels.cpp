@@ -2,23 +2,26 @@
 // convolution API, matching cpu/kernels/conv_kernels.cpp: NHWC activations, (KH, KW, C_in, C_out)
 // filters, SAME / VALID padding, strides and dilations.
 //
-// Layout. float32 runs in NHWC (activations handed to cuDNN as they are); the filter is permuted to
-// cuDNN's KRSC ((C_out, KH, KW, C_in), its "NHWC" filter format) because cuDNN has no format for
-// TF's HWIO. float64 runs in NCHW (NHWC double convolutions are not a documented cuDNN
-// configuration): activations and filter are permuted to NCHW / KCRS and the result back. Should
-// cuDNN find no algorithm for a float32 problem in NHWC, the NCHW route is tried before giving up.
-// All permutes, pads and crops are one gather kernel (cuda/kernels/pad_nhwc.cu).
+// Layout. In NHWC the activations go to cuDNN as they are and the filter is permuted to cuDNN's
+// KRSC ((C_out, KH, KW, C_in), its "NHWC" filter format; cuDNN has no format for TF's HWIO). In
+// NCHW activations and filter are permuted to NCHW / KCRS and the result back. float32 runs in the
+// faster of the two, measured (cuDNN's NHWC FMA kernels can be several times slower than its NCHW
+// ones, while with tensor cores NHWC tends to win); set_conv_layout_choice() can pin one. float64
+// runs in NCHW (NHWC double convolutions are not a documented cuDNN configuration). All permutes,
+// pads and crops are one gather kernel (cuda/kernels/pad_nhwc.cu).
 //
 // Padding. TF's SAME padding puts the odd pixel after the input; cuDNN pads symmetrically. cuDNN
 // gets the smaller (top/left) padding on both sides, and when the other side needs one more row or
 // column the input is padded explicitly at the bottom/right (Conv2D, Conv2DBackpropFilter) and the
 // input gradient computed for the padded input is cropped back (Conv2DBackpropInput), as TF does.
 //
-// Algorithms. The first time a problem is seen, cudnnFind*AlgorithmEx times every algorithm
-// (blocking: it synchronizes once per new shape) with a workspace from ctx.allocate_temp sized for
-// the hungriest algorithm (capped); the fastest one that succeeded, fits the workspace and honours
-// the math mode is cached (cuda/conv_algorithm_cache.h) by pass, device, dtype, TF32 flag, padded
-// input, filter, padding, strides and dilations. Math: float32 uses CUDNN_FMA_MATH (plain FP32: in
+// Algorithms. The first time a problem is seen, cudnnFind*AlgorithmEx times every algorithm in
+// each candidate layout (blocking: it synchronizes once per new shape) with a workspace from
+// ctx.allocate_temp sized for the hungriest algorithm (capped); per layout the fastest one that
+// succeeded, fits the workspace and honours the math mode is kept, its layout copies are timed with
+// CUDA events, and the layout with the smaller total wins. The choice is cached
+// (cuda/conv_algorithm_cache.h) by pass, device, dtype, TF32 flag, layout choice, padded input,
+// filter, padding, strides and dilations. Math: float32 uses CUDNN_FMA_MATH (plain FP32: in
 // cuDNN 8+ CUDNN_DEFAULT_MATH lets float32 run as TF32 on Ampere and later) unless
 // varscope::allow_tf32(), then CUDNN_TENSOR_OP_MATH; float64 CUDNN_DEFAULT_MATH.
 //
@@ -38,6 +41,7 @@
 #include "cuda/check.h"
 #include "cuda/conv_algorithm_cache.h"
 #include "cuda/dnn_descriptors.h"
+#include "cuda/handles.h"
 #include "cuda/kernels/kernel_lists.h"
 #include "cuda/kernels/kernel_support.h"
 #include "cuda/kernels/pad_nhwc.h"
@@ -273,6 +277,7 @@ struct ConvMath {
   DType dtype{};
   cudnnDataType_t data_type{};
   bool allow_tf32{};
+  ConvLayoutChoice layout_choice{};
 
   bool is_double() const { return data_type == CUDNN_DATA_DOUBLE; }
   /// The math type the search starts from.
@@ -284,10 +289,17 @@ struct ConvMath {
   bool accepts(cudnnMathType_t math) const {
     return data_type != CUDNN_DATA_FLOAT || allow_tf32 || math == CUDNN_FMA_MATH;
   }
-  /// The layouts to try, in order.
+  /// The layouts to search, in order of preference.
   std::vector<ConvLayout> layouts() const {
-    if (data_type == CUDNN_DATA_FLOAT) return {ConvLayout::kNhwc, ConvLayout::kNchw};
-    return {ConvLayout::kNchw};
+    if (data_type != CUDNN_DATA_FLOAT || layout_choice == ConvLayoutChoice::kNchw) {
+      return {ConvLayout::kNchw};
+    }
+    return {ConvLayout::kNhwc, ConvLayout::kNchw};
+  }
+  /// Whether every layout is searched and the fastest kept; otherwise the first that has an
+  /// algorithm is.
+  bool compares_layouts() const {
+    return data_type == CUDNN_DATA_FLOAT && layout_choice == ConvLayoutChoice::kFastest;
   }
 };
 
@@ -295,7 +307,8 @@ ConvMath conv_math(DType dtype) {
   // TF32 only concerns float32: other dtypes share one cache entry whatever the flag.
   return ConvMath{.dtype = dtype,
                   .data_type = cudnn_data_type(dtype),
-                  .allow_tf32 = dtype == DType::kFloat32 && allow_tf32()};
+                  .allow_tf32 = dtype == DType::kFloat32 && allow_tf32(),
+                  .layout_choice = conv_layout_choice()};
 }
 
 struct ConvDescriptors {
@@ -341,6 +354,7 @@ ConvAlgorithmKey algorithm_key(ConvPass pass, const ConvGeometry& g, const ConvM
                           .device = device,
                           .data_type = math.data_type,
                           .allow_tf32 = math.allow_tf32,
+                          .layout_choice = math.layout_choice,
                           .input = {g.batch, g.padded_h(), g.padded_w(), g.in_c},
                           .filter = {g.k_h, g.k_w, g.in_c, g.out_c},
                           .padding = {g.pad_top, g.pad_left},
@@ -390,7 +404,8 @@ std::optional<ConvAlgorithm> choose(const std::vector<Perf>& perf, int returned,
     return ConvAlgorithm{.layout = layout,
                          .algorithm = static_cast<int>(p.algo),
                          .math_type = p.mathType,
-                         .workspace_bytes = p.memory};
+                         .workspace_bytes = p.memory,
+                         .algorithm_ms = p.time};
   }
   return std::nullopt;
 }
@@ -510,10 +525,90 @@ const char* pass_name(ConvPass pass) {
   return "?";
 }
 
+const char* layout_name(ConvLayout layout) {
+  return layout == ConvLayout::kNhwc ? "NHWC" : "NCHW";
+}
+
+std::string describe(const ConvAlgorithm& a) {
+  return std::string(layout_name(a.layout)) + " algorithm " + std::to_string(a.algorithm) + " (" +
+         std::to_string(a.algorithm_ms) + " ms + copies " + std::to_string(a.copies_ms) + " ms)";
+}
+
+/// Milliseconds the GPU spends on the work `queue` puts on `stream`. Blocks until it is done.
+template <class Queue>
+float time_on_stream(cudaStream_t stream, const Queue& queue) {
+  Event start, stop;
+  start.record(stream);
+  queue();
+  stop.record(stream);
+  stop.synchronize();
+  return stop.elapsed_ms_since(start);
+}
+
+/// Searches the layouts `math` allows for pass `pass` of `g`, caches the choice under `key` and
+/// returns it. `prepare` / `finish` as for run_conv.
+template <class Prepare, class Finish>
+ConvAlgorithm search_layouts(KernelContext& ctx, cudnnHandle_t handle, ConvPass pass,
+                             const ConvGeometry& g, const ConvMath& math,
+                             const ConvAlgorithmKey& key, const Prepare& prepare,
+                             const Finish& finish) {
+  std::optional<ConvAlgorithm> best;
+  std::string failures, searched;
+  for (ConvLayout layout : math.layouts()) {
+    std::optional<ConvAlgorithm> found;
+    {
+      std::vector<Tensor> temps;  // this layout's copies and output, freed after its search
+      ConvDescriptors d = conv_descriptors(ctx, g, layout, math);
+      const CudnnOperands o = prepare(layout, temps);
+      try {
+        found = search(ctx, handle, pass, d, o, math, layout);
+      } catch (const CudaError& e) {  // e.g. CUDNN_STATUS_NOT_SUPPORTED for this layout
+        failures +=
+            std::string(failures.empty() ? "" : "; ") + layout_name(layout) + ": " + e.what();
+        continue;
+      }
+    }
+    if (!found) {
+      failures += std::string(failures.empty() ? "" : "; ") + layout_name(layout) +
+                  ": no algorithm ran in the available workspace with the required math mode";
+      continue;
+    }
+    if (!math.compares_layouts()) {
+      best = found;
+      break;
+    }
+    // The copies into and out of this layout, timed on their own (the gather kernel has run once
+    // already, in the search's prepare, so no first-launch cost is counted). The output they write
+    // is overwritten when the chosen algorithm runs.
+    found->copies_ms = time_on_stream(stream_of(ctx), [&] {
+      std::vector<Tensor> temps;
+      finish(layout, prepare(layout, temps));
+    });
+    searched += std::string(searched.empty() ? "" : ", ") + describe(*found);
+    if (!best || found->total_ms() < best->total_ms()) best = found;
+  }
+  if (!best) {
+    throw_for_node(ctx,
+                   std::string("cuDNN has no ") + pass_name(pass) +
+                       " convolution algorithm for input " + g.input_shape().to_string() +
+                       ", filter " + g.filter_shape().to_string() + " (" + failures + ")",
+                   /*internal=*/true);
+  }
+  const std::string where = "[" + ctx.node().op() + "] node '" + ctx.node().name() + "': cuDNN " +
+                            pass_name(pass) + " convolution";
+  if (!failures.empty()) {
+    log_warning(where + " runs in " + layout_name(best->layout) + " (" + failures + ")");
+  } else if (math.compares_layouts() && log_enabled(LogLevel::kInfo)) {
+    log_info(where + " for input " + g.input_shape().to_string() + ", filter " +
+             g.filter_shape().to_string() + ": " + describe(*best) + " of " + searched);
+  }
+  ConvAlgorithmCache::global().insert(key, *best);
+  return *best;
+}
+
 /// Runs one pass: `prepare(layout, temps)` queues the layout copies of the inputs and returns the
-/// operands, `finish(layout, operands)` queues the copy of the result into the output tensor. With
-/// a cached algorithm that is one layout; otherwise each candidate layout is searched until one
-/// has an algorithm.
+/// operands, `finish(layout, operands)` queues the copy of the result into the output tensor. The
+/// layout and algorithm come from the cache, or from a search the first time a problem is seen.
 template <class Prepare, class Finish>
 void run_conv(KernelContext& ctx, ConvPass pass, const ConvGeometry& g, DType dtype,
               const Prepare& prepare, const Finish& finish) {
@@ -521,46 +616,13 @@ void run_conv(KernelContext& ctx, ConvPass pass, const ConvGeometry& g, DType dt
   const ConvMath math = conv_math(dtype);
   const ConvAlgorithmKey key = algorithm_key(pass, g, math);
   cudnnHandle_t handle = cudnn_handle(stream_of(ctx));
+  std::optional<ConvAlgorithm> algorithm = ConvAlgorithmCache::global().find(key);
+  if (!algorithm) algorithm = search_layouts(ctx, handle, pass, g, math, key, prepare, finish);
   std::vector<Tensor> temps;  // every temp lives until all the work using it is queued
-  if (const std::optional<ConvAlgorithm> cached = ConvAlgorithmCache::global().find(key)) {
-    ConvDescriptors d = conv_descriptors(ctx, g, cached->layout, math);
-    const CudnnOperands o = prepare(cached->layout, temps);
-    execute(ctx, handle, pass, d, o, math, *cached, temps);
-    finish(cached->layout, o);
-    return;
-  }
-  std::string failures;
-  for (ConvLayout layout : math.layouts()) {
-    const char* layout_name = layout == ConvLayout::kNhwc ? "NHWC" : "NCHW";
-    ConvDescriptors d = conv_descriptors(ctx, g, layout, math);
-    const CudnnOperands o = prepare(layout, temps);
-    std::optional<ConvAlgorithm> found;
-    try {
-      found = search(ctx, handle, pass, d, o, math, layout);
-    } catch (const CudaError& e) {  // e.g. CUDNN_STATUS_NOT_SUPPORTED for this layout
-      failures += std::string(failures.empty() ? "" : "; ") + layout_name + ": " + e.what();
-      continue;
-    }
-    if (!found) {
-      failures += std::string(failures.empty() ? "" : "; ") + layout_name +
-                  ": no algorithm ran in the available workspace with the required math mode";
-      continue;
-    }
-    if (!failures.empty()) {
-      log_warning("[" + ctx.node().op() + "] node '" + ctx.node().name() + "': cuDNN " +
-                  pass_name(pass) + " convolution falls back to " + layout_name + " (" + failures +
-                  ")");
-    }
-    ConvAlgorithmCache::global().insert(key, *found);
-    execute(ctx, handle, pass, d, o, math, *found, temps);
-    finish(layout, o);
-    return;
-  }
-  throw_for_node(ctx,
-                 std::string("cuDNN has no ") + pass_name(pass) +
-                     " convolution algorithm for input " + g.input_shape().to_string() +
-                     ", filter " + g.filter_shape().to_string() + " (" + failures + ")",
-                 /*internal=*/true);
+  ConvDescriptors d = conv_descriptors(ctx, g, algorithm->layout, math);
+  const CudnnOperands o = prepare(algorithm->layout, temps);
+  execute(ctx, handle, pass, d, o, math, *algorithm, temps);
+  finish(algorithm->layout, o);
 }
 
 // ------------------------------------------------------------------------------------------------
