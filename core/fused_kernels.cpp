@@ -20,6 +20,28 @@ void check_bias_add_args(const KernelContext& ctx, const Tensor& value, const Te
   }
 }
 
+std::int64_t check_relu_grad_bias_add_grad_args(const KernelContext& ctx) {
+  const std::vector<const Node*>& nodes = ctx.fused_nodes();
+  if (nodes.size() != 2 || ctx.num_inputs() != 2) {
+    throw InternalError("[" + std::string(kFusedReluGradBiasAddGrad) + "] " +
+                        std::to_string(ctx.num_inputs()) + " inputs for " +
+                        std::to_string(nodes.size()) + " nodes");
+  }
+  const auto fail = [](const Node& node, const std::string& message) {
+    throw InvalidArgumentError("[" + node.op() + "] node '" + node.name() + "': " + message);
+  };
+  const Shape& gradients = ctx.input(0).shape();
+  const Shape& features = ctx.input(1).shape();
+  if (gradients != features) {
+    fail(*nodes[0], "gradients shape " + gradients.to_string() + " and features shape " +
+                        features.to_string() + " differ");
+  }
+  if (gradients.rank() < 2) {
+    fail(*nodes[1], "out_backprop must be at least rank 2, got shape " + gradients.to_string());
+  }
+  return gradients.dim(-1);
+}
+
 void check_gradient_descent_args(const KernelContext& ctx) {
   const std::vector<const Node*>& nodes = ctx.fused_nodes();
   if (ctx.num_inputs() != 3 * static_cast<int>(nodes.size())) {

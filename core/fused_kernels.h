@@ -2,6 +2,7 @@
 // registry, and the argument checks they share with the kernels they replace.
 #pragma once
 
+#include <cstdint>
 #include <string_view>
 
 #include "core/kernel.h"
@@ -15,8 +16,16 @@ inline constexpr std::string_view kFusedBiasAddRelu = "_FusedBiasAddRelu";
 /// each in order, run for the last one's node; its output is the last variable.
 inline constexpr std::string_view kFusedApplyGradientDescent = "_FusedApplyGradientDescent";
 
-/// Checks every (var, alpha, delta) of a fused ApplyGradientDescent before any is updated; a failure
-/// names the update at fault, with the messages of the single kernel.
+/// ReluGrad followed by BiasAddGrad of its output, run for the BiasAddGrad node at the ReluGrad's
+/// place: inputs (gradients, features), outputs (the ReluGrad's backprops, the bias gradient).
+inline constexpr std::string_view kFusedReluGradBiasAddGrad = "_FusedReluGradBiasAddGrad";
+
+/// Checks ReluGrad's (gradients, features), and the rank BiasAddGrad needs, for the fused kernel;
+/// a failure names the node at fault. Returns the number of channels (the last dimension).
+std::int64_t check_relu_grad_bias_add_grad_args(const KernelContext& ctx);
+
+/// Checks every (var, alpha, delta) of a fused ApplyGradientDescent before any is updated; a
+/// failure names the update at fault, with the messages of the single kernel.
 void check_gradient_descent_args(const KernelContext& ctx);
 
 /// Checks BiasAdd's (value, bias); a failure names the BiasAdd node, also when the kernel runs

@@ -141,6 +141,60 @@ void fuse_gradient_descent(Plan& plan, const DeviceSet& devices, const Uses& use
   }
 }
 
+// A value's new slot: every step input and fetch reading `from` reads `to` instead.
+void move_slot(Plan& plan, int from, int to) {
+  const auto move = [&](ValueRef& ref) {
+    if (ref.slot == from) ref.slot = to;
+  };
+  for (Step& step : plan.steps) std::for_each(step.inputs.begin(), step.inputs.end(), move);
+  std::for_each(plan.fetches.begin(), plan.fetches.end(), move);
+}
+
+// ReluGrad -> BiasAddGrad: the ReluGrad's step also sums its output per channel, in the same pass,
+// and gives both values. Its output still goes to its other readers (the layer's input and weight
+// gradients). The two values move to two new adjacent slots, as a step's outputs must be.
+void fuse_relu_grad_bias_add_grad(Plan& plan, const DeviceSet& devices,
+                                  std::vector<bool>& fused_away) {
+  std::unordered_map<int, std::size_t> bias_grad_of;  // slot -> the BiasAddGrad step reading it
+  for (std::size_t i = 0; i < plan.steps.size(); ++i) {
+    const Step& step = plan.steps[i];
+    if (!step.is_copy() && !fused_away[i] && step.node->op() == "BiasAddGrad" &&
+        step.inputs.size() == 1 && step.inputs[0].slot >= 0 &&
+        step.node->control_inputs().empty()) {
+      bias_grad_of.emplace(step.inputs[0].slot, i);
+    }
+  }
+  for (std::size_t i = 0; i < plan.steps.size(); ++i) {
+    Step& step = plan.steps[i];
+    if (step.is_copy() || fused_away[i] || step.node->op() != "ReluGrad" || step.num_outputs != 1) {
+      continue;
+    }
+    const auto it = bias_grad_of.find(step.first_slot);
+    if (it == bias_grad_of.end() || it->second < i) continue;
+    const Step& bias_grad = plan.steps[it->second];
+    if (bias_grad.device != step.device ||
+        kernel_dtype(*bias_grad.node) != kernel_dtype(*step.node)) {
+      continue;
+    }
+    const KernelDef* fused = fused_kernel(devices, kFusedReluGradBiasAddGrad, step);
+    if (!fused) continue;
+    const int backprops = plan.num_slots, bias_backprop = plan.num_slots + 1;
+    move_slot(plan, step.first_slot, backprops);
+    move_slot(plan, bias_grad.first_slot, bias_backprop);
+    plan.num_slots += 2;
+    plan.slot_device.push_back(step.device);
+    plan.slot_device.push_back(bias_grad.device);
+    step.first_slot = backprops;
+    step.num_outputs = 2;
+    step.fused_outputs = {Output{step.node, 0}, Output{bias_grad.node, 0}};
+    step.fused_nodes = {step.node, bias_grad.node};
+    step.node = bias_grad.node;
+    step.kernel = fused;
+    step.fused_op = kFusedReluGradBiasAddGrad;
+    fused_away[it->second] = true;
+  }
+}
+
 }  // namespace
 
 void fuse_steps(Plan& plan, const DeviceSet& devices) {
@@ -148,6 +202,7 @@ void fuse_steps(Plan& plan, const DeviceSet& devices) {
   std::vector<bool> fused_away(plan.steps.size(), false);
   fuse_bias_add_relu(plan, devices, uses, fused_away);
   fuse_gradient_descent(plan, devices, uses, fused_away);
+  fuse_relu_grad_bias_add_grad(plan, devices, fused_away);
 
   std::size_t next = 0;
   for (std::size_t i = 0; i < plan.steps.size(); ++i) {

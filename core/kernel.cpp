@@ -66,20 +66,28 @@ bool VariableValues::contains(const Node* variable) const {
   return values_.contains(variable);
 }
 
+void KernelContext::set_fused_outputs(const std::vector<Output>* outputs) {
+  fused_outputs_ = outputs;
+  outputs_.assign(outputs ? outputs->size() : static_cast<std::size_t>(node_.num_outputs()), Tensor());
+}
+
 Tensor& KernelContext::allocate_output(int i, const Shape& shape) {
-  if (i < 0 || i >= node_.num_outputs()) {
-    fail("allocate_output(" + std::to_string(i) + "): the node has " +
-         std::to_string(node_.num_outputs()) + " outputs");
+  if (i < 0 || i >= num_outputs()) {
+    fail("allocate_output(" + std::to_string(i) + "): the node has " + std::to_string(num_outputs()) +
+         " outputs");
   }
   if (!shape.is_fully_defined()) {
     fail("allocate_output(" + std::to_string(i) + "): shape " + shape.to_string() +
          " is not fully defined");
   }
-  const DType dtype = node_.output_dtype(i);
+  // The node whose output this is, and which of its outputs.
+  const Node& owner = fused_outputs_ ? *(*fused_outputs_)[static_cast<std::size_t>(i)].node : node_;
+  const int index = fused_outputs_ ? (*fused_outputs_)[static_cast<std::size_t>(i)].index : i;
+  const DType dtype = owner.output_dtype(index);
   const auto bytes = static_cast<std::size_t>(shape.num_elements()) * dtype_size(dtype);
   // A variable's new value lives as long as the variable: the persistent pool, not the arena.
-  const bool persistent = writes_variable(node_.op()) && !node_.inputs().empty();
-  const MemoryCategory category = persistent ? variable_memory_category(*node_.inputs()[0].node) : output_category_;
+  const bool persistent = writes_variable(owner.op()) && !owner.inputs().empty();
+  const MemoryCategory category = persistent ? variable_memory_category(*owner.inputs()[0].node) : output_category_;
   if (host_memory_ && host_memory_->output(i)) {
     if (!host_.backend || !host_.activations) {
       throw InternalError("[" + node_.op() + "] node '" + node_.name() + "': output " + std::to_string(i) +

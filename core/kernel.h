@@ -92,10 +92,15 @@ class KernelContext {
   /// order, so that its errors name the node at fault. Empty for other kernels.
   const std::vector<const Node*>& fused_nodes() const;
   void set_fused_nodes(const std::vector<const Node*>* nodes) { fused_nodes_ = nodes; }
+  /// A fused kernel that produces the outputs of several of its nodes: output i is `outputs[i]`
+  /// (its dtype, and where a variable's value goes), instead of node()'s output i.
+  void set_fused_outputs(const std::vector<Output>* outputs);
+  int num_outputs() const { return static_cast<int>(outputs_.size()); }
 
  private:
   const Node& node_;
   const std::vector<const Node*>* fused_nodes_ = nullptr;
+  const std::vector<Output>* fused_outputs_ = nullptr;
   std::vector<Tensor> inputs_;
   std::vector<Tensor> outputs_;
   Backend& backend_;

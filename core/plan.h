@@ -49,6 +49,14 @@ struct Step {
   /// order; `node` is the last of them.
   std::string_view fused_op{};
   std::vector<const Node*> fused_nodes{};
+  /// A fused step that produces outputs of several of its nodes: which, in slot order. Empty when
+  /// its outputs are `node`'s.
+  std::vector<Output> fused_outputs{};
+
+  /// Output k of this step: `node`'s output k, or fused_outputs[k].
+  Output output(int k) const {
+    return fused_outputs.empty() ? Output{node, k} : fused_outputs[static_cast<std::size_t>(k)];
+  }
 
   bool is_copy() const { return kernel == nullptr; }
   bool is_constant() const { return constant.defined(); }

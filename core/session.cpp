@@ -465,6 +465,7 @@ void SessionImpl::execute(const Step& step, std::vector<Tensor>& values, Arenas&
   KernelContext ctx(node, std::move(inputs), backend, variables, &arena, step.category, host_memory,
                     HostSide{&devices->backend(kHost), arenas[kHost].get()});
   if (!step.fused_nodes.empty()) ctx.set_fused_nodes(&step.fused_nodes);
+  if (!step.fused_outputs.empty()) ctx.set_fused_outputs(&step.fused_outputs);
   try {
     step.kernel->fn(ctx);
   } catch (const OutOfMemoryError& e) {
@@ -480,16 +481,19 @@ void SessionImpl::execute(const Step& step, std::vector<Tensor>& values, Arenas&
 
   // Kernel bugs surface here, at the node that caused them, rather than in a later consumer.
   std::vector<Tensor>& outputs = ctx.outputs();
-  for (int k = 0; k < node.num_outputs(); ++k) {
+  for (int k = 0; k < step.num_outputs; ++k) {
     Tensor& out = outputs[static_cast<std::size_t>(k)];
+    const Output output = step.output(k);  // a fused step's outputs may be other nodes'
+    const DType dtype = output.node->output_dtype(output.index);
+    const Shape& shape = output.node->output_shape(output.index);
     if (!out.defined()) throw InternalError(where() + "the kernel did not set output " + std::to_string(k));
-    if (out.dtype() != node.output_dtype(k)) {
+    if (out.dtype() != dtype) {
       throw InternalError(where() + "the kernel produced " + std::string(dtype_name(out.dtype())) + " for output " +
-                          std::to_string(k) + ", expected " + std::string(dtype_name(node.output_dtype(k))));
+                          std::to_string(k) + ", expected " + std::string(dtype_name(dtype)));
     }
-    if (!out.shape().is_compatible_with(node.output_shape(k))) {
+    if (!out.shape().is_compatible_with(shape)) {
       throw InternalError(where() + "the kernel produced shape " + out.shape().to_string() + " for output " +
-                          std::to_string(k) + ", expected " + node.output_shape(k).to_string());
+                          std::to_string(k) + ", expected " + shape.to_string());
     }
     const int expected = host_memory && host_memory->output(k) ? kHost : step.device;
     if (device_of(out) != expected) {
@@ -793,8 +797,10 @@ std::vector<PlacedNode> Session::placed_graph(const std::vector<Output>& fetches
       p.name = step.node->name();
       p.op = step.fused_op.empty() ? step.node->op() : std::string(step.fused_op);
     }
-    for (int k = 0; k < step.num_outputs; ++k)
-      slot_name[static_cast<std::size_t>(step.first_slot + k)] = p.name + ":" + std::to_string(k);
+    for (int k = 0; k < step.num_outputs; ++k) {
+      slot_name[static_cast<std::size_t>(step.first_slot + k)] =
+          step.is_copy() ? p.name + ":" + std::to_string(k) : step.output(k).name();
+    }
   }
   return placed;
 }

@@ -1,7 +1,10 @@
 // Element-wise activations and their gradients (Relu, Sigmoid, Tanh, Exp; ReluGrad, SigmoidGrad,
-// TanhGrad) and BiasAdd / BiasAddGrad: Eigen Tensor expressions evaluated on the shared thread
-// pool, so large activations split across threads and small ones stay on the caller.
+// TanhGrad) and BiasAdd: Eigen Tensor expressions evaluated on the shared thread pool, so large
+// activations split across threads and small ones stay on the caller. BiasAddGrad (alone, and fused
+// after a ReluGrad) sums blocks of rows on the pool with vectorized row additions.
+#include <algorithm>
 #include <string>
+#include <vector>
 
 #include "core/fused_kernels.h"
 #include "cpu/kernels/nn_kernels.h"
@@ -88,7 +91,8 @@ void tanh_grad_kernel(KernelContext& ctx) {
 }
 
 // BiasAdd(value (..., C), bias (C)): the bias broadcast over every row; with kRelu, the fused
-// BiasAdd + Relu of a plan (core/fusion.cpp), the same values as the two kernels one after the other.
+// BiasAdd + Relu of a plan (core/fusion.cpp), the same values as the two kernels one after the
+// other.
 template <class T, bool kRelu = false>
 void bias_add_kernel(KernelContext& ctx) {
   const Tensor& value = ctx.input(0);
@@ -109,6 +113,35 @@ void bias_add_kernel(KernelContext& ctx) {
   }
 }
 
+template <class T>
+using Row = Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>>;
+template <class T>
+using ConstRow = Eigen::Map<const Eigen::Array<T, Eigen::Dynamic, 1>>;
+
+// out (channels) = the sum over the rows of a (rows, channels) matrix. Rows are cut into blocks of
+// a fixed size, so the order of additions (and the result) does not depend on the thread count;
+// `sum_block(begin, end, partial)` adds rows [begin, end) into its block's zeroed partial row, and
+// the partial rows are added in block order. (Eigen's Tensor reduction over the outer axis adds
+// one strided column at a time, several times slower.)
+template <class T, class SumBlock>
+void sum_over_rows(std::int64_t rows, std::int64_t channels, T* out, const SumBlock& sum_block) {
+  constexpr std::int64_t kBlockElements = std::int64_t{1} << 14;
+  const std::int64_t block_rows = std::max<std::int64_t>(1, kBlockElements / channels);
+  const std::int64_t blocks = (rows + block_rows - 1) / block_rows;
+  std::vector<T> partial(static_cast<std::size_t>(blocks * channels), T(0));
+  parallel_for(blocks, 2.0 * static_cast<double>(block_rows * channels),
+               [&](std::int64_t first, std::int64_t last) {
+                 for (std::int64_t b = first; b < last; ++b) {
+                   sum_block(b * block_rows, std::min(rows, (b + 1) * block_rows),
+                             partial.data() + b * channels);
+                 }
+               });
+  Row<T> total(out, channels);
+  total.setZero();
+  for (std::int64_t b = 0; b < blocks; ++b)
+    total += ConstRow<T>(partial.data() + b * channels, channels);
+}
+
 // BiasAddGrad(out_backprop (..., C)): the sum over every axis but the last.
 template <class T>
 void bias_add_grad_kernel(KernelContext& ctx) {
@@ -118,10 +151,39 @@ void bias_add_grad_kernel(KernelContext& ctx) {
   const std::int64_t channels = dy.shape().dim(-1);
   Tensor& out = ctx.allocate_output(0, Shape{channels});
   if (channels == 0) return;
-  const Eigen::Index rows = dy.num_elements() / channels;
-  const Eigen::array<Eigen::Index, 1> over_rows{0};
-  Flat<T>(elements<T>(out), channels).device(eigen_device()) =
-      ConstMatrix<T>(elements<T>(dy), rows, channels).sum(over_rows);
+  const T* in = elements<T>(dy);
+  sum_over_rows<T>(dy.num_elements() / channels, channels, elements<T>(out),
+                   [&](std::int64_t begin, std::int64_t end, T* partial) {
+                     Row<T> sum(partial, channels);
+                     for (std::int64_t r = begin; r < end; ++r)
+                       sum += ConstRow<T>(in + r * channels, channels);
+                   });
+}
+
+// ReluGrad then BiasAddGrad of its output, fused by a plan (core/fusion.cpp): one pass writes the
+// backprops and sums them per channel, the same values as the two kernels one after the other.
+template <class T>
+void relu_grad_bias_add_grad_kernel(KernelContext& ctx) {
+  const std::int64_t channels = check_relu_grad_bias_add_grad_args(ctx);
+  const Tensor& gradients = ctx.input(0);
+  const Tensor& features = ctx.input(1);
+  Tensor& backprops = ctx.allocate_output(0, gradients.shape());
+  Tensor& bias_backprop = ctx.allocate_output(1, Shape{channels});
+  if (channels == 0) return;
+  const T* dy = elements<T>(gradients);
+  const T* x = elements<T>(features);
+  T* dx = elements<T>(backprops);
+  sum_over_rows<T>(gradients.num_elements() / channels, channels, elements<T>(bias_backprop),
+                   [&](std::int64_t begin, std::int64_t end, T* partial) {
+                     Row<T> sum(partial, channels);
+                     for (std::int64_t r = begin; r < end; ++r) {
+                       const std::int64_t at = r * channels;
+                       Row<T> row(dx + at, channels);
+                       row = ConstRow<T>(dy + at, channels) *
+                             (ConstRow<T>(x + at, channels) > T(0)).template cast<T>();
+                       sum += row;
+                     }
+                   });
 }
 
 template <class T>
@@ -136,6 +198,8 @@ void register_for(KernelRegistry& registry, DType dtype) {
   registry.add("BiasAdd", DeviceType::kCPU, dtype, bias_add_kernel<T>);
   registry.add("BiasAddGrad", DeviceType::kCPU, dtype, bias_add_grad_kernel<T>);
   registry.add(kFusedBiasAddRelu, DeviceType::kCPU, dtype, bias_add_kernel<T, true>);
+  registry.add(kFusedReluGradBiasAddGrad, DeviceType::kCPU, dtype,
+               relu_grad_bias_add_grad_kernel<T>);
 }
 
 }  // namespace

@@ -1,4 +1,5 @@
-// Element-wise activations (Relu, Sigmoid, Tanh, Exp), their gradients and BiasAdd on the GPU.
+// Element-wise activations (Relu, Sigmoid, Tanh, Exp), their gradients and BiasAdd on the GPU, and
+// the first pass of the fused ReluGrad + BiasAddGrad.
 // Grid-stride loops over 64-bit indices; when every buffer is 16-byte aligned each thread moves
 // whole 16-byte vectors (4 floats, 2 doubles), the tail element by element. Formulas follow the
 // CPU kernels (cpu/kernels/activation_kernels.cpp) operation for operation.
@@ -131,7 +132,8 @@ void launch_map_dtype(const char* launcher, DType dtype, const void* a, const vo
 }
 
 // The channel of element i is i % channels; 32-bit indices when they fit (much cheaper modulo).
-// kRelu: the sum goes through Relu (fused BiasAdd + Relu), rounded to T first as the two kernels do.
+// kRelu: the sum goes through Relu (fused BiasAdd + Relu), rounded to T first as the two kernels
+// do.
 template <class T, class Index, bool kRelu>
 __global__ void __launch_bounds__(kBlockThreads)
     bias_add_kernel(const T* value, const T* bias, T* out, Index n, Index channels) {
@@ -166,10 +168,68 @@ void bias_add_typed(const void* value, const void* bias, void* out, std::int64_t
   VS_CUDA_CHECK(cudaGetLastError());
 }
 
+// A thread per (channel, chunk of rows): the ReluGrad of each element of its rows, written, and
+// their sum, into partial[channel * chunks + chunk]. Threads go through the channels of chunk 0
+// first, so neighbours touch neighbouring elements.
+template <class T>
+__global__ void __launch_bounds__(kBlockThreads)
+    relu_grad_channel_sums_kernel(const T* gradients, const T* features, T* backprops, T* partial,
+                                  std::int64_t rows, std::int64_t channels, std::int64_t chunks,
+                                  std::int64_t chunk_rows) {
+  const GradFn<ActivationGrad::kRelu> relu_grad;
+  const std::int64_t tasks = channels * chunks;
+  const std::int64_t stride = static_cast<std::int64_t>(blockDim.x) * gridDim.x;
+  for (std::int64_t task = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+       task < tasks; task += stride) {
+    const std::int64_t chunk = task / channels;
+    const std::int64_t c = task - chunk * channels;
+    const std::int64_t end = min(rows, (chunk + 1) * chunk_rows);
+    T sum = T(0);
+#pragma unroll 4
+    for (std::int64_t r = chunk * chunk_rows; r < end; ++r) {
+      const std::int64_t i = r * channels + c;
+      const T value = relu_grad(gradients[i], features[i]);
+      backprops[i] = value;
+      sum += value;
+    }
+    partial[c * chunks + chunk] = sum;
+  }
+}
+
+template <class T>
+void relu_grad_channel_sums_typed(const void* gradients, const void* features, void* backprops,
+                                  void* partial, std::int64_t rows, std::int64_t channels,
+                                  std::int64_t chunks, std::int64_t chunk_rows,
+                                  cudaStream_t stream) {
+  relu_grad_channel_sums_kernel<T><<<blocks_for(channels * chunks), kBlockThreads, 0, stream>>>(
+      static_cast<const T*>(gradients), static_cast<const T*>(features), static_cast<T*>(backprops),
+      static_cast<T*>(partial), rows, channels, chunks, chunk_rows);
+  VS_CUDA_CHECK(cudaGetLastError());
+}
+
 }  // namespace
 
 // ------------------------------------------------------------------------------------------------
 // Launchers
+
+void relu_grad_channel_sums(DType dtype, const void* gradients, const void* features,
+                            void* backprops, void* partial, std::int64_t rows,
+                            std::int64_t channels, std::int64_t chunks, std::int64_t chunk_rows,
+                            cudaStream_t stream) {
+  if (rows <= 0 || channels <= 0) return;
+  switch (dtype) {
+    case DType::kFloat32:
+      return relu_grad_channel_sums_typed<float>(gradients, features, backprops, partial, rows,
+                                                 channels, chunks, chunk_rows, stream);
+    case DType::kFloat64:
+      return relu_grad_channel_sums_typed<double>(gradients, features, backprops, partial, rows,
+                                                  channels, chunks, chunk_rows, stream);
+    default:
+      break;
+  }
+  throw InvalidArgumentError("[relu_grad_channel_sums] dtype " + std::string(dtype_name(dtype)) +
+                             " is not supported on GPU");
+}
 
 void activation(Activation op, DType dtype, const void* x, void* y, std::int64_t n,
                 cudaStream_t stream) {

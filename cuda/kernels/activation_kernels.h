@@ -32,6 +32,15 @@ void activation_grad(ActivationGrad op, DType dtype, const void* a, const void* 
 void bias_add(DType dtype, const void* value, const void* bias, void* out, std::int64_t rows,
               std::int64_t channels, cudaStream_t stream);
 
+/// The first pass of ReluGrad + BiasAddGrad in one: for (rows, channels) gradients and features,
+/// backprops = gradients * (features > 0) (as activation_grad's kRelu), and
+/// partial[c * chunks + k] = the sum of backprops[r, c] over the rows of chunk k
+/// ([k * chunk_rows, min(rows, (k + 1) * chunk_rows))), in row order. dtype float32 or float64.
+void relu_grad_channel_sums(DType dtype, const void* gradients, const void* features,
+                            void* backprops, void* partial, std::int64_t rows,
+                            std::int64_t channels, std::int64_t chunks, std::int64_t chunk_rows,
+                            cudaStream_t stream);
+
 /// out[r, c] = relu(value[r, c] + bias[c]) (BiasAdd then Relu in one pass); dtype float32 or
 /// float64.
 void bias_add_relu(DType dtype, const void* value, const void* bias, void* out, std::int64_t rows,

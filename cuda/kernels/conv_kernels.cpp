@@ -525,9 +525,7 @@ const char* pass_name(ConvPass pass) {
   return "?";
 }
 
-const char* layout_name(ConvLayout layout) {
-  return layout == ConvLayout::kNhwc ? "NHWC" : "NCHW";
-}
+const char* layout_name(ConvLayout layout) { return layout == ConvLayout::kNhwc ? "NHWC" : "NCHW"; }
 
 std::string describe(const ConvAlgorithm& a) {
   return std::string(layout_name(a.layout)) + " algorithm " + std::to_string(a.algorithm) + " (" +

@@ -1,5 +1,6 @@
-// Plans fuse a BiasAdd into the Relu that alone reads it (core/fusion.h): one step, the same
-// values, and no fusion where anything else needs the BiasAdd's value.
+// Plan fusion (core/fusion.h): a BiasAdd into the Relu that alone reads it, an optimizer's SGD
+// updates into one step, a BiasAddGrad into the ReluGrad whose output it sums. One step, the same
+// values, errors naming the node at fault, and no fusion where something else needs a fused value.
 #include "core/fusion.h"
 
 #include <gmock/gmock.h>
@@ -146,6 +147,110 @@ TEST_F(FusedGradientDescentTest, AnUpdateWhoseValueIsFetchedRunsAlone) {
   const Tensor new_a = sess.run({update_a->output(0)}, {}, {step})[0];
   EXPECT_THAT(new_a.to_vector<float>(), ElementsAre(0.8f, 0.8f, 0.8f));
   EXPECT_THAT(sess.variable_value(b_).to_vector<float>(), ElementsAre(1.9f, 1.9f, 1.9f, 1.9f));
+}
+
+// ReluGrad -> BiasAddGrad: one step gives both values; the ReluGrad's output still reaches its
+// other readers and fetches.
+class FusedReluGradBiasAddGradTest : public ::testing::Test {
+ protected:
+  static std::vector<float> iota_floats(int n) {
+    std::vector<float> v(static_cast<std::size_t>(n));
+    for (int i = 0; i < n; ++i) v[static_cast<std::size_t>(i)] = 0.25f * static_cast<float>(i - 9);
+    return v;
+  }
+
+  Graph graph_;
+  DefaultGraph use_{graph_};
+};
+
+TEST_F(FusedReluGradBiasAddGradTest, ALayersBiasGradientIsSummedInTheReluGradsPass) {
+  // (2, 2, 2, 3) activations: the bias gradient sums 8 rows per channel.
+  const Output x = placeholder(DType::kFloat32, Shape{2, 2, 2, 3}, "x");
+  const Output b = constant(Tensor::from_vector(std::vector<float>{0.5f, -1, 0}), "b");
+  const Output y = nn::relu(nn::bias_add(x, b, "sum"), "y");
+  const Output loss = reduce_sum(square(y));
+  const std::vector<Output> grads = gradients({loss}, {x, b});
+  Session sess{graph_};
+  const std::vector<std::string> plan = steps(sess, grads, {x});
+  const std::string bias_grad = grads[1].node->name();
+  EXPECT_THAT(plan, Contains(bias_grad + " _FusedReluGradBiasAddGrad"));
+  EXPECT_THAT(plan, Not(Contains(HasSubstr(" ReluGrad"))));
+  EXPECT_THAT(plan, Not(Contains(HasSubstr(" BiasAddGrad"))));
+
+  const std::vector<float> xs = iota_floats(24);
+  const std::vector<Tensor> out =
+      sess.run(grads, {{x, Tensor::from_vector(xs, Shape{2, 2, 2, 3})}});
+  // d loss / d sum = 2 relu(sum); the bias gradient is its sum over the 8 rows.
+  const std::vector<float> bias{0.5f, -1, 0};
+  std::vector<float> dx(24);
+  std::vector<float> db(3, 0.0f);
+  for (std::size_t i = 0; i < 24; ++i) {
+    const float s = xs[i] + bias[i % 3];
+    dx[i] = s > 0 ? 2 * s : 0;
+    db[i % 3] += dx[i];
+  }
+  EXPECT_EQ(out[0].to_vector<float>(), dx);
+  EXPECT_THAT(out[1].to_vector<float>(), ElementsAre(db[0], db[1], db[2]));
+}
+
+TEST_F(FusedReluGradBiasAddGradTest, ItsErrorsNameTheNodeAtFault) {
+  const Output dy = placeholder(DType::kFloat32, Shape::unknown(), "dy");
+  const Output features = placeholder(DType::kFloat32, Shape::unknown(), "features");
+  const Output backprops = nn::relu_grad(dy, features, "relu_grad");
+  const Output db = nn::bias_add_grad(backprops, "bias_grad");
+  Session sess{graph_};
+  ASSERT_THAT(steps(sess, {db}, {dy, features}), Contains("bias_grad _FusedReluGradBiasAddGrad"));
+  const auto run = [&](Shape a, Shape b) {
+    sess.run(db, {{dy, Tensor::filled(DType::kFloat32, a, 1.0)},
+                  {features, Tensor::filled(DType::kFloat32, b, 1.0)}});
+  };
+  try {
+    run(Shape{2, 3}, Shape{3, 2});
+    FAIL() << "ReluGrad accepted gradients and features of different shapes";
+  } catch (const InvalidArgumentError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("[ReluGrad] node 'relu_grad': gradients shape (2, 3) and "
+                                    "features shape (3, 2) differ"));
+  }
+  try {
+    run(Shape{3}, Shape{3});
+    FAIL() << "BiasAddGrad accepted a vector";
+  } catch (const InvalidArgumentError& e) {
+    EXPECT_THAT(e.what(),
+                HasSubstr("[BiasAddGrad] node 'bias_grad': out_backprop must be at least rank 2"));
+  }
+  // Empty rows: the backprops are empty and every bias gradient is 0.
+  sess.run(db, {{dy, Tensor::filled(DType::kFloat32, Shape{0, 4}, 1.0)},
+                {features, Tensor::filled(DType::kFloat32, Shape{0, 4}, 1.0)}});
+  EXPECT_THAT(sess.run(db, {{dy, Tensor::filled(DType::kFloat32, Shape{0, 4}, 1.0)},
+                            {features, Tensor::filled(DType::kFloat32, Shape{0, 4}, 1.0)}})
+                  .to_vector<float>(),
+              ElementsAre(0, 0, 0, 0));
+}
+
+TEST_F(FusedReluGradBiasAddGradTest, TheSameValuesAsTheTwoKernelsOneAfterTheOther) {
+  // Fetching both the backprops and the bias gradient of a wide layer, fused, against the two ops
+  // run in separate plans (each alone is not fused).
+  const Output dy = placeholder(DType::kFloat32, Shape{300, 70}, "dy");
+  const Output features = placeholder(DType::kFloat32, Shape{300, 70}, "features");
+  const Output backprops = nn::relu_grad(dy, features, "relu_grad");
+  const Output db = nn::bias_add_grad(backprops, "bias_grad");
+  std::vector<float> a(300 * 70), f(300 * 70);
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    a[i] = static_cast<float>((i * 7919) % 1000) / 997.0f - 0.5f;
+    f[i] = static_cast<float>((i * 104729) % 1000) / 991.0f - 0.5f;
+  }
+  const FeedDict feeds{{dy, Tensor::from_vector(a, Shape{300, 70})},
+                       {features, Tensor::from_vector(f, Shape{300, 70})}};
+  Session sess{graph_};
+  ASSERT_THAT(steps(sess, {backprops, db}, {dy, features}),
+              Contains("bias_grad _FusedReluGradBiasAddGrad"));
+  const std::vector<Tensor> fused = sess.run({backprops, db}, feeds);
+  const Tensor alone_backprops = sess.run(backprops, feeds);
+  const Output fed = placeholder(DType::kFloat32, Shape{300, 70}, "fed");
+  const Output db_alone = nn::bias_add_grad(fed, "bias_grad_alone");
+  const Tensor alone_db = sess.run(db_alone, {{fed, alone_backprops}});
+  EXPECT_EQ(fused[0].to_vector<float>(), alone_backprops.to_vector<float>());
+  EXPECT_EQ(fused[1].to_vector<float>(), alone_db.to_vector<float>());
 }
 
 }  // namespace

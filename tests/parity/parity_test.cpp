@@ -223,8 +223,8 @@ class Cases {
   void add(std::string name, Build build) { add(std::move(name), {}, std::move(build)); }
   /// A case of an op its name cannot spell: a fused kernel ("_FusedBiasAddRelu") that plans run for
   /// a chain of nodes (core/fusion.h).
-  void add_fused(std::string op, std::string name, Build build) {
-    list.push_back({std::move(name), std::move(op), std::move(build), {}});
+  void add_fused(std::string op, std::string name, Build build, Tol tol = {}) {
+    list.push_back({std::move(name), std::move(op), std::move(build), tol});
   }
   void add(std::string name, Tol tol, Build build) {
     std::string op = name.substr(0, name.find('_'));
@@ -725,6 +725,23 @@ void table(Cases& t) {
                 [dtype, shape](B& b) -> Outs {
                   return {nn::relu(nn::bias_add(b.in(dtype, shape), b.in(dtype, Shape{shape.dim(-1)})))};
                 });
+  }
+  // ReluGrad + BiasAddGrad of its output (a layer's backward pass), which plans fuse into one
+  // kernel: both values are compared. Rows from one to several chunks of the GPU's first pass.
+  for (const auto& dtype_and_shape :
+       {std::pair{f32, Shape{4, 5}}, std::pair{f32, Shape{2, 3, 4, 6}}, std::pair{f32, Shape{300, 257}},
+        std::pair{f32, Shape{2, 28, 28, 32}}, std::pair{f64, Shape{3, 7}}}) {
+    const DType dtype = dtype_and_shape.first;  // a copy: lambdas cannot capture structured bindings in Clang 14
+    const Shape shape = dtype_and_shape.second;
+    t.add_fused(
+        "_FusedReluGradBiasAddGrad",
+        "FusedReluGradBiasAddGrad_" + short_name(dtype) + "_rank" + std::to_string(shape.rank()) + "_" +
+            std::to_string(shape.num_elements()),
+        [dtype, shape](B& b) -> Outs {
+          const Output backprops = nn::relu_grad(b.in(dtype, shape), b.in(dtype, shape));
+          return {backprops, nn::bias_add_grad(backprops)};
+        },
+        {.k = shape.num_elements() / shape.dim(-1)});
   }
   t.add("BiasAddGrad_f32", {.k = 4}, unary(&nn::bias_add_grad, f32, {4, 5}));
   t.add("BiasAddGrad_f32_rank4", {.k = 24}, unary(&nn::bias_add_grad, f32, {2, 3, 4, 6}));
