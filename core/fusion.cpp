@@ -56,7 +56,8 @@ void fuse_bias_add_relu(Plan& plan, const DeviceSet& devices, const Uses& uses,
   for (std::size_t i = 0; i < plan.steps.size(); ++i) {
     Step& step = plan.steps[i];
     for (int k = 0; k < step.num_outputs; ++k) producer[step.first_slot + k] = i;
-    if (step.is_copy() || step.node->op() != "Relu" || step.inputs.empty()) continue;
+    if (step.is_copy() || step.is_constant() || step.node->op() != "Relu" || step.inputs.empty())
+      continue;
     const int slot = step.inputs[0].slot;
     const auto it = producer.find(slot);
     if (slot < 0 || it == producer.end()) continue;
@@ -158,15 +159,16 @@ void fuse_relu_grad_bias_add_grad(Plan& plan, const DeviceSet& devices,
   std::unordered_map<int, std::size_t> bias_grad_of;  // slot -> the BiasAddGrad step reading it
   for (std::size_t i = 0; i < plan.steps.size(); ++i) {
     const Step& step = plan.steps[i];
-    if (!step.is_copy() && !fused_away[i] && step.node->op() == "BiasAddGrad" &&
-        step.inputs.size() == 1 && step.inputs[0].slot >= 0 &&
+    if (!step.is_copy() && !step.is_constant() && !fused_away[i] &&
+        step.node->op() == "BiasAddGrad" && step.inputs.size() == 1 && step.inputs[0].slot >= 0 &&
         step.node->control_inputs().empty()) {
       bias_grad_of.emplace(step.inputs[0].slot, i);
     }
   }
   for (std::size_t i = 0; i < plan.steps.size(); ++i) {
     Step& step = plan.steps[i];
-    if (step.is_copy() || fused_away[i] || step.node->op() != "ReluGrad" || step.num_outputs != 1) {
+    if (step.is_copy() || step.is_constant() || fused_away[i] || step.node->op() != "ReluGrad" ||
+        step.num_outputs != 1) {
       continue;
     }
     const auto it = bias_grad_of.find(step.first_slot);

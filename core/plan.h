@@ -42,9 +42,10 @@ struct Step {
   int first_slot = 0;              // outputs live in first_slot .. first_slot + num_outputs - 1
   int num_outputs = 0;
   std::vector<int> release;  // slots no longer needed once this step has run
-  /// A Const: its value, made once when the plan is built (on the step's device), so a run neither
-  /// copies it nor synchronizes for it.
-  Tensor constant{};
+  /// A constant step: its output values, made once when the plan is built (each where its slot
+  /// lives), so a run neither computes, copies nor synchronizes for them. A Const's value, or a
+  /// folded step's (core/constant_folding.h).
+  std::vector<Tensor> constants{};
   /// The fused kernel this step runs for several nodes (core/fusion.h), if any, and those nodes in
   /// order; `node` is the last of them.
   std::string_view fused_op{};
@@ -59,7 +60,7 @@ struct Step {
   }
 
   bool is_copy() const { return kernel == nullptr; }
-  bool is_constant() const { return constant.defined(); }
+  bool is_constant() const { return !constants.empty(); }
 };
 
 using FeedShapes = std::vector<std::vector<std::int64_t>>;

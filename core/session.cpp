@@ -18,6 +18,7 @@
 
 #include "core/activation_arena.h"
 #include "core/backend.h"
+#include "core/constant_folding.h"
 #include "core/device_set.h"
 #include "core/fusion.h"
 #include "core/kernel.h"
@@ -299,7 +300,7 @@ std::shared_ptr<Plan> SessionImpl::build_plan(const PlanKey& key) const {
       step.ref_inputs.push_back(is_ref_input(*n, i));
     }
     new_slots(step, n->num_outputs(), step.device, host_memory);
-    if (n->op() == "Const") step.constant = constant_on(*n, step.device);
+    if (n->op() == "Const") step.constants = {constant_on(*n, step.device)};
     first_slot_of.emplace(n, step.first_slot);
     plan->steps.push_back(std::move(step));
   }
@@ -317,6 +318,11 @@ std::shared_ptr<Plan> SessionImpl::build_plan(const PlanKey& key) const {
     plan->fetches.push_back(ref);
   }
 
+  if (options.fold_constants) {
+    fold_constants(*plan, *devices, [this](const Tensor& value, int device) {
+      return copy_to(value, device, devices->backend(device).allocator(), MemoryCategory::kOther);
+    });
+  }
   fuse_steps(*plan, *devices);
 
   // Liveness: a slot is released after its last consumer; fetched slots are kept to the end.
@@ -410,7 +416,8 @@ void SessionImpl::execute(const Step& step, std::vector<Tensor>& values, Arenas&
   const Node& node = *step.node;
   ActivationArena& arena = *arenas[static_cast<std::size_t>(step.device)];
   if (step.is_constant()) {
-    values[static_cast<std::size_t>(step.first_slot)] = step.constant;
+    for (std::size_t k = 0; k < step.constants.size(); ++k)
+      values[static_cast<std::size_t>(step.first_slot) + k] = step.constants[k];
     for (int s : step.release) values[static_cast<std::size_t>(s)] = Tensor();
     return;
   }
@@ -797,6 +804,7 @@ std::vector<PlacedNode> Session::placed_graph(const std::vector<Output>& fetches
       p.name = step.node->name();
       p.op = step.fused_op.empty() ? step.node->op() : std::string(step.fused_op);
     }
+    p.constant = step.is_constant();
     for (int k = 0; k < step.num_outputs; ++k) {
       slot_name[static_cast<std::size_t>(step.first_slot + k)] =
           step.is_copy() ? p.name + ":" + std::to_string(k) : step.output(k).name();

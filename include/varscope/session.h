@@ -28,6 +28,10 @@ struct SessionOptions {
   /// Session::why_not_captured). The values are those of eager runs. Off until verified on more
   /// GPUs; no effect without one.
   bool capture_cuda_graphs = false;
+  /// Steps whose values are known when a plan is built (stateless ops of constants) are computed
+  /// once then, by their CPU kernels, instead of at every run: TF's Grappler constant folding
+  /// (RewriterConfig.constant_folding). Off, every node runs its device's kernel at every run.
+  bool fold_constants = true;
 };
 
 /// How often a Session captured runs as CUDA graphs and replayed them.
@@ -49,6 +53,9 @@ struct PlacedNode {
   std::string device{};
   /// "x:0", "_copy/x_0/to_GPU_0:0", ...
   std::vector<std::string> inputs{};
+  /// Its value is made when the plan is built, not at each run: a Const, or a step whose inputs are
+  /// all known then (SessionOptions::fold_constants).
+  bool constant = false;
 };
 
 /// How one run is done (tf.RunOptions).
