@@ -9,7 +9,6 @@
 // axes have output stride 0), accumulating in double (int64 for integers).
 #include <algorithm>
 #include <array>
-#include <cstring>
 #include <limits>
 #include <string>
 #include <type_traits>
@@ -297,16 +296,17 @@ void reduce_kernel(KernelContext& ctx) {
       out_dims.push_back(1);
     }
   }
-  Tensor& out = ctx.allocate_output(0, Shape(out_dims));
+  const Shape out_shape(out_dims);
   const std::int64_t n = in.num_elements();
-  const std::int64_t out_n = out.num_elements();
+  const std::int64_t out_n = out_shape.num_elements();
+  if (n == out_n && n > 0) {  // nothing to fold (every reduced dimension has size 1): a view
+    ctx.set_output(0, in.reshaped(out_shape));
+    return;
+  }
+  Tensor& out = ctx.allocate_output(0, out_shape);
   const T* src = elements<T>(in);
   T* dst = elements<T>(out);
   if (out_n == 0) return;
-  if (n == out_n) {  // nothing to fold: every reduced dimension has size 1
-    std::memcpy(dst, src, static_cast<std::size_t>(n) * sizeof(T));
-    return;
-  }
   if constexpr (kEigenReducible<T>) {
     if (n > 0 && reduce_fast<T, R>(ctx, merge_dims(shape, reduced), src, dst)) return;
   }

@@ -9,7 +9,6 @@
 #include <vector>
 
 #include "core/kernel_args.h"
-#include "cuda/check.h"
 #include "cuda/kernels/kernel_lists.h"
 #include "cuda/kernels/kernel_support.h"
 
@@ -101,15 +100,15 @@ void reduce_kernel(KernelContext& ctx) {
       out_dims.push_back(1);
     }
   }
-  Tensor& out = ctx.allocate_output(0, Shape(out_dims));
+  const Shape out_shape(out_dims);
   const std::int64_t n = in.num_elements();
-  const std::int64_t out_n = out.num_elements();
-  if (out_n == 0) return;
-  if (n == out_n) {  // nothing to fold: every reduced dimension has size 1
-    VS_CUDA_CHECK(cudaMemcpyAsync(out.raw_data(), in.raw_data(), in.nbytes(),
-                                  cudaMemcpyDeviceToDevice, stream_of(ctx)));
+  const std::int64_t out_n = out_shape.num_elements();
+  if (n == out_n && n > 0) {  // nothing to fold (every reduced dimension has size 1): a view
+    ctx.set_output(0, in.reshaped(out_shape));
     return;
   }
+  Tensor& out = ctx.allocate_output(0, out_shape);
+  if (out_n == 0) return;
   launch_reduce(ctx, Op, in, out, geometry_of(ctx, merge_dims(shape, reduced)));
 }
 
