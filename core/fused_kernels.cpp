@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "core/kernel_args.h"
 #include "varscope/error.h"
 
 namespace varscope {
@@ -40,6 +41,26 @@ std::int64_t check_relu_grad_bias_add_grad_args(const KernelContext& ctx) {
     fail(*nodes[1], "out_backprop must be at least rank 2, got shape " + gradients.to_string());
   }
   return gradients.dim(-1);
+}
+
+std::int64_t check_dropout_args(const KernelContext& ctx) {
+  const std::vector<const Node*>& nodes = ctx.fused_nodes();
+  const auto fail = [&](const std::string& message) {
+    throw InternalError("[" + std::string(kFusedDropout) + "] node '" + ctx.node().name() +
+                        "': " + message);
+  };
+  if (nodes.size() != 7 || ctx.num_inputs() != 6) {
+    fail(std::to_string(ctx.num_inputs()) + " inputs for " + std::to_string(nodes.size()) + " nodes");
+  }
+  const Shape noise(index_values(ctx, ctx.input(0), "shape"));
+  const Tensor& x = ctx.input(4);
+  if (noise != x.shape()) {
+    fail("the noise shape " + noise.to_string() + " is not x's shape " + x.shape().to_string());
+  }
+  for (int i : {1, 2, 3, 5}) {
+    if (ctx.input(i).shape().rank() != 0) fail("input " + std::to_string(i) + " is not a scalar");
+  }
+  return x.num_elements();
 }
 
 void check_gradient_descent_args(const KernelContext& ctx) {

@@ -20,6 +20,17 @@ inline constexpr std::string_view kFusedApplyGradientDescent = "_FusedApplyGradi
 /// place: inputs (gradients, features), outputs (the ReluGrad's backprops, the bias gradient).
 inline constexpr std::string_view kFusedReluGradBiasAddGrad = "_FusedReluGradBiasAddGrad";
 
+/// tf.nn.dropout's chain (RandomUniform, Mul, Add, GreaterEqual, Cast; Mul(x, scale), Mul by the
+/// mask), run for the last Mul: inputs (shape, range, minval, rate, x, scale), the four scalars
+/// constants; outputs (the result, the mask). The uniforms come from the RandomUniform node's stream
+/// (fused_nodes().front()) exactly as its own kernel draws them, and every value is rounded as the
+/// separate kernels round it.
+inline constexpr std::string_view kFusedDropout = "_FusedDropout";
+
+/// Checks a fused dropout's inputs (the shape input is x's shape, the four constants are scalars)
+/// and returns x's number of elements.
+std::int64_t check_dropout_args(const KernelContext& ctx);
+
 /// Checks ReluGrad's (gradients, features), and the rank BiasAddGrad needs, for the fused kernel;
 /// a failure names the node at fault. Returns the number of channels (the last dimension).
 std::int64_t check_relu_grad_bias_add_grad_args(const KernelContext& ctx);

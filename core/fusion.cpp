@@ -151,6 +151,166 @@ void move_slot(Plan& plan, int from, int to) {
   std::for_each(plan.fetches.begin(), plan.fetches.end(), move);
 }
 
+// Index of the step writing each slot (-1: a feed or no step).
+std::vector<int> producers_of(const Plan& plan) {
+  std::vector<int> producer(static_cast<std::size_t>(plan.num_slots), -1);
+  for (std::size_t i = 0; i < plan.steps.size(); ++i) {
+    const Step& step = plan.steps[i];
+    for (int k = 0; k < step.num_outputs; ++k)
+      producer[static_cast<std::size_t>(step.first_slot + k)] = static_cast<int>(i);
+  }
+  return producer;
+}
+
+// Whether `op` reads only its inputs' shapes.
+bool reads_only_shapes(const std::string& op) {
+  return op == "Shape" || op == "ShapeN" || op == "Size" || op == "Rank";
+}
+
+// tf.nn.dropout's chain (nn::dropout, as TF 1.15 builds it), each value read only by the next:
+//   R = RandomUniform(shape), M = Mul(R, range), U = Add(M, minval), G = GreaterEqual(U, rate),
+//   C = Cast(G), S = Mul(x, scale), Y = Mul(S, C)
+// with range, minval, rate and scale constant steps and shape x's own shape. One step at Y's
+// place draws the uniforms and gives Y and the mask C (which the gradient reads, after Y). S may
+// also be read by shape-only ops (the gradient's Shape of it): they read x instead, of S's shape.
+void fuse_dropout(Plan& plan, const DeviceSet& devices, const Uses& uses,
+                  std::vector<bool>& fused_away) {
+  const std::vector<int> producer = producers_of(plan);
+  // The step writing a slot; -1 also for the slots fusions here add.
+  const auto producer_of = [&](const ValueRef& ref) {
+    return ref.slot < 0 || ref.slot >= static_cast<int>(producer.size())
+               ? -1
+               : producer[static_cast<std::size_t>(ref.slot)];
+  };
+  // The step writing the value `ref` reads, when it is an unfused kernel step running `op` on
+  // `device`, with no control inputs and nothing waiting for it before step `before`.
+  const auto chain_step = [&](const ValueRef& ref, const char* op, int device,
+                              std::size_t before) -> Step* {
+    if (producer_of(ref) < 0) return nullptr;
+    const auto index = static_cast<std::size_t>(producer_of(ref));
+    Step& step = plan.steps[index];
+    if (step.is_copy() || step.is_constant() || fused_away[index] || !step.fused_op.empty() ||
+        step.node->op() != op || step.device != device || step.first_slot != ref.slot ||
+        !step.node->control_inputs().empty() || !uses.waits_after(step.node, before)) {
+      return nullptr;
+    }
+    return &step;
+  };
+  // A scalar a constant step makes.
+  const auto constant_scalar = [&](const ValueRef& ref) {
+    if (producer_of(ref) < 0) return false;
+    const Step& step = plan.steps[static_cast<std::size_t>(producer_of(ref))];
+    return step.is_constant() &&
+           step.constants[static_cast<std::size_t>(ref.slot - step.first_slot)].shape().rank() == 0;
+  };
+  const auto only_read = [&](const Step* step) {
+    return step != nullptr && step->inputs.size() == 2 && uses.only_reader(step->first_slot);
+  };
+  for (std::size_t iy = 0; iy < plan.steps.size(); ++iy) {
+    Step& y = plan.steps[iy];
+    if (y.is_copy() || y.is_constant() || fused_away[iy] || y.node->op() != "Mul" ||
+        y.inputs.size() != 2 || !y.node->control_inputs().empty()) {
+      continue;
+    }
+    const DType dtype = kernel_dtype(*y.node);
+    if (dtype != DType::kFloat32 && dtype != DType::kFloat64) continue;
+    Step* s = chain_step(y.inputs[0], "Mul", y.device, iy);
+    Step* c = chain_step(y.inputs[1], "Cast", y.device, iy);
+    if (s == nullptr || s->inputs.size() != 2 || !constant_scalar(s->inputs[1]) || c == nullptr ||
+        c->inputs.size() != 1) {
+      continue;
+    }
+    // S's readers: Y, and shape-only ops (input k of step i) that can read x instead.
+    std::vector<std::pair<std::size_t, std::size_t>> shape_readers;
+    bool other_reader = false;
+    for (std::size_t i = 0; i < plan.steps.size(); ++i) {
+      const Step& reader = plan.steps[i];
+      for (std::size_t k = 0; k < reader.inputs.size(); ++k) {
+        if (i == iy || reader.inputs[k].slot != s->first_slot) continue;
+        if (reader.is_copy() || !reads_only_shapes(reader.node->op())) other_reader = true;
+        shape_readers.emplace_back(i, k);
+      }
+    }
+    // (A fetch counts 2 readers: never fused.)
+    if (other_reader || uses.readers[static_cast<std::size_t>(s->first_slot)] !=
+                            1 + static_cast<int>(shape_readers.size())) {
+      continue;
+    }
+    Step* g = chain_step(c->inputs[0], "GreaterEqual", y.device, iy);
+    if (!only_read(g) || !constant_scalar(g->inputs[1])) continue;
+    Step* u = chain_step(g->inputs[0], "Add", y.device, iy);
+    if (!only_read(u) || !constant_scalar(u->inputs[1])) continue;
+    Step* m = chain_step(u->inputs[0], "Mul", y.device, iy);
+    if (!only_read(m) || !constant_scalar(m->inputs[1])) continue;
+    Step* r = chain_step(m->inputs[0], "RandomUniform", y.device, iy);
+    if (r == nullptr || r->inputs.size() != 1 || !uses.only_reader(r->first_slot) ||
+        r->node->attr_as<DType>("dtype") != dtype) {
+      continue;
+    }
+    // The noise must have x's shape: drawn for Shape(x), or for a Const equal to x's static shape.
+    const ValueRef& x = s->inputs[0];
+    const ValueRef& shape = r->inputs[0];
+    // (Through the copy that brings a device's Const to the host.)
+    int shape_producer = producer_of(shape);
+    while (shape_producer >= 0 && plan.steps[static_cast<std::size_t>(shape_producer)].is_copy())
+      shape_producer = producer_of(plan.steps[static_cast<std::size_t>(shape_producer)].inputs[0]);
+    if (shape_producer < 0) continue;
+    const Step& shape_step = plan.steps[static_cast<std::size_t>(shape_producer)];
+    const Shape& x_shape = s->node->inputs()[0].shape();
+    const bool shape_of_x = !shape_step.is_copy() && shape_step.node->op() == "Shape" &&
+                            shape_step.inputs.size() == 1 && shape_step.inputs[0].slot == x.slot &&
+                            shape_step.inputs[0].variable == x.variable;
+    const bool static_shape_of_x =
+        shape_step.is_constant() && !shape_step.is_copy() && shape_step.node->op() == "Const" &&
+        x_shape.is_fully_defined() &&
+        shape_step.node->attr_as<Tensor>("value").to_vector<std::int32_t>() == [&] {
+          std::vector<std::int32_t> dims;
+          for (int d = 0; d < x_shape.rank(); ++d)
+            dims.push_back(static_cast<std::int32_t>(x_shape.dim(d)));
+          return dims;
+        }();
+    if (!(shape_of_x || static_shape_of_x) || shape_step.node->output_dtype(0) != DType::kInt32) {
+      continue;
+    }
+    // The mask's other readers (the gradient) come after Y.
+    bool mask_read_early = false;
+    for (std::size_t i = 0; i < iy; ++i) {
+      for (const ValueRef& in : plan.steps[i].inputs) mask_read_early |= in.slot == c->first_slot;
+    }
+    if (mask_read_early || c->node->attr_as<DType>("DstT") != dtype) continue;
+    const KernelDef* fused = fused_kernel(devices, kFusedDropout, y);
+    if (!fused) continue;
+
+    Step merged = y;
+    merged.inputs.clear();
+    merged.input_devices.clear();
+    merged.ref_inputs.clear();
+    // (shape, range, minval, rate, x, scale)
+    for (const auto& [step, k] :
+         {std::pair<const Step*, int>{r, 0}, {m, 1}, {u, 1}, {g, 1}, {s, 0}, {s, 1}}) {
+      merged.inputs.push_back(step->inputs[static_cast<std::size_t>(k)]);
+      merged.input_devices.push_back(step->input_devices[static_cast<std::size_t>(k)]);
+      merged.ref_inputs.push_back(false);
+    }
+    const int result = plan.num_slots, mask = plan.num_slots + 1;
+    move_slot(plan, y.first_slot, result);
+    move_slot(plan, c->first_slot, mask);
+    plan.num_slots += 2;
+    plan.slot_device.push_back(y.device);
+    plan.slot_device.push_back(c->device);
+    merged.first_slot = result;
+    merged.num_outputs = 2;
+    merged.fused_outputs = {Output{y.node, 0}, Output{c->node, 0}};
+    merged.fused_nodes = {r->node, m->node, u->node, g->node, c->node, s->node, y.node};
+    merged.kernel = fused;
+    merged.fused_op = kFusedDropout;
+    for (const Step* away : {r, m, u, g, c, s})
+      fused_away[static_cast<std::size_t>(away - plan.steps.data())] = true;
+    for (const auto& [i, k] : shape_readers) plan.steps[i].inputs[k] = x;
+    y = std::move(merged);
+  }
+}
+
 // ReluGrad -> BiasAddGrad: the ReluGrad's step also sums its output per channel, in the same pass,
 // and gives both values. Its output still goes to its other readers (the layer's input and weight
 // gradients). The two values move to two new adjacent slots, as a step's outputs must be.
@@ -204,6 +364,7 @@ void fuse_steps(Plan& plan, const DeviceSet& devices) {
   std::vector<bool> fused_away(plan.steps.size(), false);
   fuse_bias_add_relu(plan, devices, uses, fused_away);
   fuse_gradient_descent(plan, devices, uses, fused_away);
+  fuse_dropout(plan, devices, uses, fused_away);  // before any slot moves: `uses` is by slot
   fuse_relu_grad_bias_add_grad(plan, devices, fused_away);
 
   std::size_t next = 0;

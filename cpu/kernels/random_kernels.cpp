@@ -7,6 +7,7 @@
 #include <string>
 #include <type_traits>
 
+#include "core/fused_kernels.h"
 #include "cpu/kernels/kernel_util.h"
 #include "cpu/kernels/philox.h"
 
@@ -26,10 +27,10 @@ enum class Distribution { kUniform, kNormal, kTruncatedNormal };
 // seed = seed2 = 0 means "unseeded": a key from std::random_device, fixed for the session.
 std::mutex state_mutex;
 
-Philox4x32 reserve_stream(KernelContext& ctx, std::int64_t num_outputs) {
+// The stream of random node `node` for a run drawing `num_outputs` values.
+Philox4x32 reserve_stream(VariableValues& variables, const Node& node, std::int64_t num_outputs) {
   std::lock_guard<std::mutex> lock(state_mutex);
-  const Node& node = ctx.node();
-  Tensor state = ctx.variables().get(&node);
+  Tensor state = variables.get(&node);
   std::uint64_t seed, seed2, offset;
   if (state.defined()) {
     const std::int64_t* s = elements<std::int64_t>(state);
@@ -54,7 +55,7 @@ Philox4x32 reserve_stream(KernelContext& ctx, std::int64_t num_outputs) {
   n[0] = static_cast<std::int64_t>(seed);
   n[1] = static_cast<std::int64_t>(seed2);
   n[2] = static_cast<std::int64_t>(offset + static_cast<std::uint64_t>(num_outputs) * philox::kReservedSamplesPerOutput);
-  ctx.variables().set(&node, std::move(next));
+  variables.set(&node, std::move(next));
   return gen;
 }
 
@@ -157,13 +158,42 @@ void random_kernel(KernelContext& ctx) {
   }
   Tensor& out = ctx.allocate_output(0, Shape(dims));
   const std::int64_t n = out.num_elements();
-  const Philox4x32 gen = reserve_stream(ctx, n);
+  const Philox4x32 gen = reserve_stream(ctx.variables(), ctx.node(), n);
   switch (out.dtype()) {
     case DType::kFloat32: return fill_random<float, D>(gen, elements<float>(out), n);
     case DType::kFloat64: return fill_random<double, D>(gen, elements<double>(out), n);
     case DType::kFloat16: return fill_random<Eigen::half, D>(gen, elements<Eigen::half>(out), n);
     case DType::kBFloat16: return fill_random<Eigen::bfloat16, D>(gen, elements<Eigen::bfloat16>(out), n);
     default: ctx.fail("dtype " + std::string(dtype_name(out.dtype())) + " is not supported (needs a floating dtype)");
+  }
+}
+
+// tf.nn.dropout's chain fused by a plan (core/fusion.cpp): the RandomUniform node's uniforms, as
+// its kernel draws them, each put through Mul, Add, GreaterEqual, Cast and the two Muls one
+// operation at a time (separate statements: no contraction into FMAs), as the separate kernels
+// round them.
+template <class T>
+void dropout_kernel(KernelContext& ctx) {
+  const std::int64_t n = check_dropout_args(ctx);
+  const Tensor& x = ctx.input(4);
+  Tensor& result = ctx.allocate_output(0, x.shape());
+  Tensor& mask = ctx.allocate_output(1, x.shape());
+  const Philox4x32 gen = reserve_stream(ctx.variables(), *ctx.fused_nodes().front(), n);
+  T* keep = elements<T>(mask);
+  fill_random<T, Distribution::kUniform>(gen, keep, n);  // the uniforms, in the mask's buffer
+  const T range = elements<T>(ctx.input(1))[0];
+  const T minval = elements<T>(ctx.input(2))[0];
+  const T rate = elements<T>(ctx.input(3))[0];
+  const T scale = elements<T>(ctx.input(5))[0];
+  const T* in = elements<T>(x);
+  T* out = elements<T>(result);
+  for (std::int64_t i = 0; i < n; ++i) {
+    const T stretched = keep[i] * range;
+    const T uniform = stretched + minval;
+    const T kept = uniform >= rate ? T(1) : T(0);
+    const T scaled = in[i] * scale;
+    out[i] = scaled * kept;
+    keep[i] = kept;
   }
 }
 
@@ -175,6 +205,8 @@ void register_random_kernels(KernelRegistry& registry) {
   registry.add("RandomUniform", DeviceType::kCPU, DType::kInvalid, random_kernel<Distribution::kUniform>);
   registry.add("RandomStandardNormal", DeviceType::kCPU, DType::kInvalid, random_kernel<Distribution::kNormal>);
   registry.add("TruncatedNormal", DeviceType::kCPU, DType::kInvalid, random_kernel<Distribution::kTruncatedNormal>);
+  registry.add(kFusedDropout, DeviceType::kCPU, DType::kFloat32, dropout_kernel<float>);
+  registry.add(kFusedDropout, DeviceType::kCPU, DType::kFloat64, dropout_kernel<double>);
 }
 
 }  // namespace varscope::cpu

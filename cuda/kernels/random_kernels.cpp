@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "core/fused_kernels.h"
 #include "core/kernel_args.h"
 #include "cpu/kernels/philox.h"
 #include "cuda/kernels/kernel_lists.h"
@@ -30,7 +31,8 @@ std::mutex state_mutex;
 
 // The CPU's reserve_stream: the node's position (seeded from its attrs, or from
 // std::random_device for seed = seed2 = 0, on its first run), then moved past this run's values.
-StreamPosition reserve_stream(VariableValues& variables, const Node& node, std::int64_t num_outputs) {
+StreamPosition reserve_stream(VariableValues& variables, const Node& node,
+                              std::int64_t num_outputs) {
   std::lock_guard<std::mutex> lock(state_mutex);
   const Tensor state = variables.get(&node);
   StreamPosition position;
@@ -61,6 +63,34 @@ StreamPosition reserve_stream(VariableValues& variables, const Node& node, std::
   return position;
 }
 
+// Where a run of random node `node` drawing n values starts: the position itself when the run is
+// eager (`device` null); captured, device memory that each replay of the CUDA graph uploads afresh,
+// reserved then, so replays draw new values exactly as eager runs would (`holder` keeps it).
+struct Draw {
+  StreamPosition position;
+  const std::uint64_t* device = nullptr;
+  Tensor holder;
+};
+
+Draw reserve_draw(KernelContext& ctx, const Node& node, std::int64_t n) {
+  Draw draw;
+  if (!cuda_backend_of(ctx).capturing()) {
+    draw.position = reserve_stream(ctx.variables(), node, n);
+    return draw;
+  }
+  draw.holder = ctx.allocate_temp(DType::kInt64, Shape{3});
+  ctx.backend().upload_each_run(draw.holder.raw_data(), 3 * sizeof(std::uint64_t),
+                                [&variables = ctx.variables(), &node, n](void* host) {
+                                  const StreamPosition p = reserve_stream(variables, node, n);
+                                  auto* words = static_cast<std::uint64_t*>(host);
+                                  words[0] = p.seed;
+                                  words[1] = p.seed2;
+                                  words[2] = p.offset;
+                                });
+  draw.device = static_cast<const std::uint64_t*>(draw.holder.raw_data());
+  return draw;
+}
+
 template <RandomDistribution D>
 void random_kernel(KernelContext& ctx) {
   const std::vector<std::int64_t> dims = index_values(ctx, ctx.input(0), "shape");
@@ -73,26 +103,21 @@ void random_kernel(KernelContext& ctx) {
     ctx.fail("dtype " + std::string(dtype_name(out.dtype())) +
              " is not supported (needs a floating dtype)");
   }
-  if (!cuda_backend_of(ctx).capturing()) {
-    const StreamPosition position = reserve_stream(ctx.variables(), ctx.node(), n);
-    fill_random(out.dtype(), D, position.seed, position.seed2, position.offset, nullptr,
-                out.raw_data(), n, stream_of(ctx));
-    return;
-  }
-  // Captured: the position goes through device memory that each replay uploads afresh, reserved
-  // then, so replays draw new values exactly as eager runs would.
-  Tensor position = ctx.allocate_temp(DType::kInt64, Shape{3});
-  ctx.backend().upload_each_run(
-      position.raw_data(), 3 * sizeof(std::uint64_t),
-      [&variables = ctx.variables(), &node = ctx.node(), n](void* host) {
-        const StreamPosition p = reserve_stream(variables, node, n);
-        auto* words = static_cast<std::uint64_t*>(host);
-        words[0] = p.seed;
-        words[1] = p.seed2;
-        words[2] = p.offset;
-      });
-  fill_random(out.dtype(), D, 0, 0, 0, static_cast<const std::uint64_t*>(position.raw_data()),
-              out.raw_data(), n, stream_of(ctx));
+  const Draw draw = reserve_draw(ctx, ctx.node(), n);
+  fill_random(out.dtype(), D, draw.position.seed, draw.position.seed2, draw.position.offset,
+              draw.device, out.raw_data(), n, stream_of(ctx));
+}
+
+// tf.nn.dropout's chain fused by a plan (core/fusion.cpp): the RandomUniform node's stream.
+void dropout_kernel(KernelContext& ctx) {
+  const std::int64_t n = check_dropout_args(ctx);
+  const Tensor& x = ctx.input(4);
+  Tensor& result = ctx.allocate_output(0, x.shape());
+  Tensor& mask = ctx.allocate_output(1, x.shape());
+  const Draw draw = reserve_draw(ctx, *ctx.fused_nodes().front(), n);
+  dropout(x.dtype(), draw.position.seed, draw.position.seed2, draw.position.offset, draw.device,
+          x.raw_data(), ctx.input(1).raw_data(), ctx.input(2).raw_data(), ctx.input(3).raw_data(),
+          ctx.input(5).raw_data(), result.raw_data(), mask.raw_data(), n, stream_of(ctx));
 }
 
 }  // namespace
@@ -107,6 +132,8 @@ void register_random_kernels(KernelRegistry& registry) {
                random_kernel<RandomDistribution::kNormal>, shape_on_host);
   registry.add("TruncatedNormal", DeviceType::kGPU, DType::kInvalid,
                random_kernel<RandomDistribution::kTruncatedNormal>, shape_on_host);
+  for (DType dtype : {DType::kFloat32, DType::kFloat64})
+    registry.add(kFusedDropout, DeviceType::kGPU, dtype, dropout_kernel, shape_on_host);
 }
 
 }  // namespace varscope::cuda

@@ -3,7 +3,8 @@
 // float64). Group g of uniform and normal values is block g of the stream; truncated normal group g
 // draws from its own sub-stream at block g * 256 (128 for float64), redrawing values beyond 2
 // standard deviations. The bits match the CPU's up to the rounding of the device's log/sin/cos in
-// the Box-Muller transform (uniform values are bit-identical).
+// the Box-Muller transform (uniform values are bit-identical). The fused dropout is the uniform
+// kernel with another store: each value goes through dropout's chain instead of to memory.
 #include <cmath>
 #include <cstdint>
 #include <string>
@@ -92,11 +93,42 @@ __device__ __forceinline__ void draw_group(Philox4x32& gen, T* out) {
   }
 }
 
+// Where value i of the stream goes.
+template <class T>
+struct StoreValue {
+  T* out;
+  __device__ __forceinline__ void operator()(std::int64_t i, T value) const { out[i] = value; }
+};
+
+// a * b and a + b rounded on their own: never contracted into an FMA, as in separate kernels.
+__device__ __forceinline__ float mul_rn(float a, float b) { return __fmul_rn(a, b); }
+__device__ __forceinline__ double mul_rn(double a, double b) { return __dmul_rn(a, b); }
+__device__ __forceinline__ float add_rn(float a, float b) { return __fadd_rn(a, b); }
+__device__ __forceinline__ double add_rn(double a, double b) { return __dadd_rn(a, b); }
+
+// Dropout's chain on uniform i (see dropout() in random_kernels.h).
+template <class T>
+struct StoreDropout {
+  const T* x;
+  const T* range;
+  const T* minval;
+  const T* rate;
+  const T* scale;
+  T* result;
+  T* mask;
+  __device__ __forceinline__ void operator()(std::int64_t i, T u) const {
+    const T uniform = add_rn(mul_rn(u, *range), *minval);
+    const T kept = uniform >= *rate ? T(1) : T(0);
+    result[i] = mul_rn(mul_rn(x[i], *scale), kept);
+    mask[i] = kept;
+  }
+};
+
 // A thread per group: the generator jumps straight to the group's block (or sub-stream).
-template <class T, RandomDistribution D>
+template <class T, RandomDistribution D, class Store>
 __global__ void __launch_bounds__(kBlockThreads)
     random_kernel(std::uint64_t seed, std::uint64_t seed2, std::uint64_t offset,
-                  const std::uint64_t* position, T* out, std::int64_t n,
+                  const std::uint64_t* position, Store store, std::int64_t n,
                   std::uint64_t blocks_per_group) {
   if (position != nullptr) {  // written by the host before each replay of a CUDA graph
     seed = position[0];
@@ -116,16 +148,16 @@ __global__ void __launch_bounds__(kBlockThreads)
     const std::int64_t first = g * kGroup;
     if (first + kGroup <= n) {
 #pragma unroll
-      for (int i = 0; i < kGroup; ++i) out[first + i] = values[i];
+      for (int i = 0; i < kGroup; ++i) store(first + i, values[i]);
     } else {
-      for (std::int64_t i = first; i < n; ++i) out[i] = values[i - first];
+      for (std::int64_t i = first; i < n; ++i) store(i, values[i - first]);
     }
   }
 }
 
-template <class T, RandomDistribution D>
+template <class T, RandomDistribution D, class Store>
 void launch(std::uint64_t seed, std::uint64_t seed2, std::uint64_t offset,
-            const std::uint64_t* position, void* out, std::int64_t n, cudaStream_t stream) {
+            const std::uint64_t* position, Store store, std::int64_t n, cudaStream_t stream) {
   constexpr int kGroup = kGroupSize<T>;
   // Uniform and normal groups take one block each; a truncated normal group owns
   // group size * kReservedSamplesPerOutput / 4 blocks (the CPU's kSkipPerGroup).
@@ -133,8 +165,8 @@ void launch(std::uint64_t seed, std::uint64_t seed2, std::uint64_t offset,
                                              ? kGroup * philox::kReservedSamplesPerOutput / 4
                                              : 1;
   const std::int64_t groups = (n + kGroup - 1) / kGroup;
-  random_kernel<T, D><<<blocks_for(groups), kBlockThreads, 0, stream>>>(
-      seed, seed2, offset, position, static_cast<T*>(out), n, blocks_per_group);
+  random_kernel<T, D, Store><<<blocks_for(groups), kBlockThreads, 0, stream>>>(
+      seed, seed2, offset, position, store, n, blocks_per_group);
   VS_CUDA_CHECK(cudaGetLastError());
 }
 
@@ -143,13 +175,18 @@ void launch_dtype(DType dtype, std::uint64_t seed, std::uint64_t seed2, std::uin
                   const std::uint64_t* position, void* out, std::int64_t n, cudaStream_t stream) {
   switch (dtype) {
     case DType::kFloat32:
-      return launch<float, D>(seed, seed2, offset, position, out, n, stream);
+      return launch<float, D>(seed, seed2, offset, position,
+                              StoreValue<float>{static_cast<float*>(out)}, n, stream);
     case DType::kFloat64:
-      return launch<double, D>(seed, seed2, offset, position, out, n, stream);
+      return launch<double, D>(seed, seed2, offset, position,
+                               StoreValue<double>{static_cast<double*>(out)}, n, stream);
     case DType::kFloat16:
-      return launch<__half, D>(seed, seed2, offset, position, out, n, stream);
+      return launch<__half, D>(seed, seed2, offset, position,
+                               StoreValue<__half>{static_cast<__half*>(out)}, n, stream);
     case DType::kBFloat16:
-      return launch<__nv_bfloat16, D>(seed, seed2, offset, position, out, n, stream);
+      return launch<__nv_bfloat16, D>(seed, seed2, offset, position,
+                                      StoreValue<__nv_bfloat16>{static_cast<__nv_bfloat16*>(out)},
+                                      n, stream);
     default:
       break;
   }
@@ -157,10 +194,41 @@ void launch_dtype(DType dtype, std::uint64_t seed, std::uint64_t seed2, std::uin
                              " is not supported (needs a floating dtype)");
 }
 
+template <class T>
+void launch_dropout(std::uint64_t seed, std::uint64_t seed2, std::uint64_t offset,
+                    const std::uint64_t* position, const void* x, const void* range,
+                    const void* minval, const void* rate, const void* scale, void* result,
+                    void* mask, std::int64_t n, cudaStream_t stream) {
+  const StoreDropout<T> store{static_cast<const T*>(x),      static_cast<const T*>(range),
+                              static_cast<const T*>(minval), static_cast<const T*>(rate),
+                              static_cast<const T*>(scale),  static_cast<T*>(result),
+                              static_cast<T*>(mask)};
+  launch<T, RandomDistribution::kUniform>(seed, seed2, offset, position, store, n, stream);
+}
+
 }  // namespace
 
 // ------------------------------------------------------------------------------------------------
 // Launchers
+
+void dropout(DType dtype, std::uint64_t seed, std::uint64_t seed2, std::uint64_t offset,
+             const std::uint64_t* position, const void* x, const void* range, const void* minval,
+             const void* rate, const void* scale, void* result, void* mask, std::int64_t n,
+             cudaStream_t stream) {
+  if (n <= 0) return;
+  switch (dtype) {
+    case DType::kFloat32:
+      return launch_dropout<float>(seed, seed2, offset, position, x, range, minval, rate, scale,
+                                   result, mask, n, stream);
+    case DType::kFloat64:
+      return launch_dropout<double>(seed, seed2, offset, position, x, range, minval, rate, scale,
+                                    result, mask, n, stream);
+    default:
+      break;
+  }
+  throw InvalidArgumentError("[dropout] dtype " + std::string(dtype_name(dtype)) +
+                             " is not supported on GPU");
+}
 
 void fill_random(DType dtype, RandomDistribution distribution, std::uint64_t seed,
                  std::uint64_t seed2, std::uint64_t offset, const std::uint64_t* position,
@@ -171,8 +239,8 @@ void fill_random(DType dtype, RandomDistribution distribution, std::uint64_t see
       return launch_dtype<RandomDistribution::kUniform>(dtype, seed, seed2, offset, position, out,
                                                         n, stream);
     case RandomDistribution::kNormal:
-      return launch_dtype<RandomDistribution::kNormal>(dtype, seed, seed2, offset, position, out,
-                                                       n, stream);
+      return launch_dtype<RandomDistribution::kNormal>(dtype, seed, seed2, offset, position, out, n,
+                                                       stream);
     case RandomDistribution::kTruncatedNormal:
       return launch_dtype<RandomDistribution::kTruncatedNormal>(dtype, seed, seed2, offset,
                                                                 position, out, n, stream);

@@ -23,4 +23,14 @@ void fill_random(DType dtype, RandomDistribution distribution, std::uint64_t see
                  std::uint64_t seed2, std::uint64_t offset, const std::uint64_t* position,
                  void* out, std::int64_t n, cudaStream_t stream);
 
+/// tf.nn.dropout's chain in one pass (core/fused_kernels.h, kFusedDropout): uniform i of the stream
+/// as fill_random draws it, then stretched = u * range, uniform = stretched + minval,
+/// mask[i] = uniform >= rate ? 1 : 0, result[i] = (x[i] * scale) * mask[i], each operation rounded
+/// on its own as the separate kernels round it. range, minval, rate and scale are device scalars.
+/// dtype float32 or float64.
+void dropout(DType dtype, std::uint64_t seed, std::uint64_t seed2, std::uint64_t offset,
+             const std::uint64_t* position, const void* x, const void* range, const void* minval,
+             const void* rate, const void* scale, void* result, void* mask, std::int64_t n,
+             cudaStream_t stream);
+
 }  // namespace varscope::cuda

@@ -253,5 +253,53 @@ TEST_F(FusedReluGradBiasAddGradTest, TheSameValuesAsTheTwoKernelsOneAfterTheOthe
   EXPECT_EQ(fused[1].to_vector<float>(), alone_db.to_vector<float>());
 }
 
+// tf.nn.dropout's chain: one step draws the uniforms and gives the result and the mask, with the
+// values of the separate kernels.
+class FusedDropoutTest : public ::testing::Test {
+ protected:
+  Graph graph_;
+  DefaultGraph use_{graph_};
+  Output x_ = placeholder(DType::kFloat32, Shape{-1, 40}, "x");
+  Output y_ = nn::dropout(x_, 0.4, 7, "drop");
+  Output loss_ = reduce_sum(square(y_));
+  Output dx_ = gradients({loss_}, {x_})[0];
+  FeedDict feeds_{{x_, [] {
+                     std::vector<float> v(3 * 40);
+                     for (std::size_t i = 0; i < v.size(); ++i)
+                       v[i] = 0.125f * static_cast<float>(static_cast<int>(i % 17) - 8);
+                     return Tensor::from_vector(v, Shape{3, 40});
+                   }()}};
+};
+
+TEST_F(FusedDropoutTest, TheChainRunsAsOneStepWithTheSeparateKernelsValues) {
+  Session fused{graph_};
+  const std::vector<std::string> plan = steps(fused, {y_, dx_}, {x_});
+  EXPECT_THAT(plan, Contains(y_.node->name() + " _FusedDropout"));
+  EXPECT_THAT(plan, Not(Contains(HasSubstr(" RandomUniform"))));
+  EXPECT_THAT(plan, Not(Contains(HasSubstr(" GreaterEqual"))));
+  // Fetching the uniforms keeps the chain apart; the same seed gives the same stream per session.
+  const Output uniforms = graph_.find_node("drop/random_uniform")->output(0);
+  Session separate{graph_};
+  EXPECT_THAT(steps(separate, {y_, dx_, uniforms}, {x_}), Contains(HasSubstr(" RandomUniform")));
+  for (int run = 0; run < 3; ++run) {
+    const std::vector<Tensor> a = fused.run({y_, dx_}, feeds_);
+    const std::vector<Tensor> b = separate.run({y_, dx_, uniforms}, feeds_);
+    EXPECT_EQ(a[0].to_vector<float>(), b[0].to_vector<float>()) << "run " << run;
+    EXPECT_EQ(a[1].to_vector<float>(), b[1].to_vector<float>()) << "run " << run;
+    // About 40% dropped, the rest scaled by 1 / 0.6.
+    const std::vector<float> y = a[0].to_vector<float>();
+    const std::vector<float> x = feeds_.begin()->second.to_vector<float>();
+    int dropped = 0;
+    for (std::size_t i = 0; i < y.size(); ++i) {
+      if (y[i] == 0 && x[i] != 0) ++dropped;
+      if (y[i] != 0) {
+        EXPECT_FLOAT_EQ(y[i], x[i] / 0.6f);
+      }
+    }
+    EXPECT_GT(dropped, 20);
+    EXPECT_LT(dropped, 80);
+  }
+}
+
 }  // namespace
 }  // namespace varscope

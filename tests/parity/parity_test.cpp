@@ -743,6 +743,21 @@ void table(Cases& t) {
         },
         {.k = shape.num_elements() / shape.dim(-1)});
   }
+  // tf.nn.dropout (a seeded RandomUniform, Mul, Add, GreaterEqual, Cast, Mul, Mul), which plans fuse
+  // into one kernel: the result and the mask are compared. Both sessions draw the same stream.
+  for (const auto& dtype_and_shape :
+       {std::pair{f32, Shape{3, 40}}, std::pair{f32, Shape{64, 1024}}, std::pair{f32, Shape{2, 5, 7}},
+        std::pair{f64, Shape{9, 11}}}) {
+    const DType dtype = dtype_and_shape.first;  // a copy: lambdas cannot capture structured bindings in Clang 14
+    const Shape shape = dtype_and_shape.second;
+    t.add_fused("_FusedDropout",
+                "FusedDropout_" + short_name(dtype) + "_rank" + std::to_string(shape.rank()) + "_" +
+                    std::to_string(shape.num_elements()),
+                [dtype, shape](B& b) -> Outs {
+                  const Output y = nn::dropout(b.in(dtype, shape), 0.4, 11);
+                  return {y, outputs_of("Cast").front()};
+                });
+  }
   t.add("BiasAddGrad_f32", {.k = 4}, unary(&nn::bias_add_grad, f32, {4, 5}));
   t.add("BiasAddGrad_f32_rank4", {.k = 24}, unary(&nn::bias_add_grad, f32, {2, 3, 4, 6}));
   t.add("BiasAddGrad_f64", {.k = 9}, unary(&nn::bias_add_grad, f64, {9, 7}));
