@@ -50,7 +50,8 @@ std::int64_t check_dropout_args(const KernelContext& ctx) {
                         "': " + message);
   };
   if (nodes.size() != 7 || ctx.num_inputs() != 6) {
-    fail(std::to_string(ctx.num_inputs()) + " inputs for " + std::to_string(nodes.size()) + " nodes");
+    fail(std::to_string(ctx.num_inputs()) + " inputs for " + std::to_string(nodes.size()) +
+         " nodes");
   }
   const Shape noise(index_values(ctx, ctx.input(0), "shape"));
   const Tensor& x = ctx.input(4);
@@ -84,6 +85,40 @@ void check_gradient_descent_args(const KernelContext& ctx) {
       fail("var " + node.inputs().at(0).node->name() + " and delta do not have the same shape: " +
            var.to_string() + " and " + delta.to_string());
     }
+  }
+}
+
+void check_adam_args(const KernelContext& ctx) {
+  const std::vector<const Node*>& nodes = ctx.fused_nodes();
+  if (ctx.num_inputs() != 10 * static_cast<int>(nodes.size())) {
+    throw InternalError("[" + std::string(kFusedApplyAdam) + "] " +
+                        std::to_string(ctx.num_inputs()) + " inputs for " +
+                        std::to_string(nodes.size()) + " updates");
+  }
+  for (std::size_t k = 0; k < nodes.size(); ++k) {
+    const Node& node = *nodes[k];
+    const auto fail = [&](const std::string& message) {
+      throw InvalidArgumentError("[" + node.op() + "] node '" + node.name() + "': " + message);
+    };
+    const int first = static_cast<int>(10 * k);
+    const Shape& var = ctx.input(first).shape();
+    // In the single kernel's order: m, v, the scalars, grad.
+    const auto expect_same_shape = [&](int i, const char* what) {
+      const Shape& other = ctx.input(first + i).shape();
+      if (var != other) {
+        fail("var " + node.inputs().at(0).node->name() + " and " + what +
+             " do not have the same shape: " + var.to_string() + " and " + other.to_string());
+      }
+    };
+    expect_same_shape(1, "m");
+    expect_same_shape(2, "v");
+    const char* scalars[] = {"beta1_power", "beta2_power", "lr", "beta1", "beta2", "epsilon"};
+    for (int j = 0; j < 6; ++j) {
+      const Shape& scalar = ctx.input(first + 3 + j).shape();
+      if (scalar.rank() != 0)
+        fail(std::string(scalars[j]) + " is not a scalar: " + scalar.to_string());
+    }
+    expect_same_shape(9, "grad");
   }
 }
 

@@ -22,9 +22,9 @@ inline constexpr std::string_view kFusedReluGradBiasAddGrad = "_FusedReluGradBia
 
 /// tf.nn.dropout's chain (RandomUniform, Mul, Add, GreaterEqual, Cast; Mul(x, scale), Mul by the
 /// mask), run for the last Mul: inputs (shape, range, minval, rate, x, scale), the four scalars
-/// constants; outputs (the result, the mask). The uniforms come from the RandomUniform node's stream
-/// (fused_nodes().front()) exactly as its own kernel draws them, and every value is rounded as the
-/// separate kernels round it.
+/// constants; outputs (the result, the mask). The uniforms come from the RandomUniform node's
+/// stream (fused_nodes().front()) exactly as its own kernel draws them, and every value is rounded
+/// as the separate kernels round it.
 inline constexpr std::string_view kFusedDropout = "_FusedDropout";
 
 /// Checks a fused dropout's inputs (the shape input is x's shape, the four constants are scalars)
@@ -35,9 +35,18 @@ std::int64_t check_dropout_args(const KernelContext& ctx);
 /// a failure names the node at fault. Returns the number of channels (the last dimension).
 std::int64_t check_relu_grad_bias_add_grad_args(const KernelContext& ctx);
 
+/// Several ApplyAdam updates, each of another variable, with the same use_nesterov: inputs (var, m,
+/// v, beta1_power, beta2_power, lr, beta1, beta2, epsilon, grad) for each in order, run for the
+/// last one's node; its output is the last variable.
+inline constexpr std::string_view kFusedApplyAdam = "_FusedApplyAdam";
+
 /// Checks every (var, alpha, delta) of a fused ApplyGradientDescent before any is updated; a
 /// failure names the update at fault, with the messages of the single kernel.
 void check_gradient_descent_args(const KernelContext& ctx);
+
+/// Checks every update of a fused ApplyAdam (shapes of m, v and grad against var, scalars) before
+/// any is made; a failure names the update at fault, with the messages of the single kernel.
+void check_adam_args(const KernelContext& ctx);
 
 /// Checks BiasAdd's (value, bias); a failure names the BiasAdd node, also when the kernel runs
 /// fused for the Relu after it.

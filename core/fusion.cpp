@@ -79,14 +79,19 @@ void fuse_bias_add_relu(Plan& plan, const DeviceSet& devices, const Uses& uses,
   }
 }
 
-// Consecutive ApplyGradientDescent steps (constants and copies may sit between them) on one device
-// and dtype, each on another variable and nobody reading its output: one step, at the last one's
-// place, updates them all.
-void fuse_gradient_descent(Plan& plan, const DeviceSet& devices, const Uses& uses,
-                           std::vector<bool>& fused_away) {
+bool use_nesterov(const Node& node) {
+  return node.has_attr("use_nesterov") && node.attr_as<bool>("use_nesterov");
+}
+
+// Consecutive `op` steps (an optimizer's updates, each `inputs` inputs; constants and copies may
+// sit between them) on one device and dtype with the same use_nesterov, each on another variable
+// and nobody reading its output: one `fused_op` step, at the last one's place, updates them all.
+void fuse_updates(Plan& plan, const DeviceSet& devices, const Uses& uses,
+                  std::vector<bool>& fused_away, std::string_view op, std::size_t inputs,
+                  std::string_view fused_op) {
   const auto member = [&](const Step& step) {
-    return !step.is_copy() && !step.is_constant() && step.node->op() == "ApplyGradientDescent" &&
-           step.inputs.size() == 3 && step.inputs[0].variable && uses.unread(step.first_slot);
+    return !step.is_copy() && !step.is_constant() && step.node->op() == op &&
+           step.inputs.size() == inputs && step.inputs[0].variable && uses.unread(step.first_slot);
   };
   std::size_t i = 0;
   while (i < plan.steps.size()) {
@@ -106,6 +111,7 @@ void fuse_gradient_descent(Plan& plan, const DeviceSet& devices, const Uses& use
       if (next.is_constant() || (next.is_copy() && !next.inputs[0].variable)) continue;
       if (!member(next) || next.device != first.device ||
           kernel_dtype(*next.node) != kernel_dtype(*first.node) ||
+          use_nesterov(*next.node) != use_nesterov(*first.node) ||
           !variables.insert(next.inputs[0].variable).second) {
         break;
       }
@@ -118,8 +124,7 @@ void fuse_gradient_descent(Plan& plan, const DeviceSet& devices, const Uses& use
       run.pop_back();
     }
     Step& target = plan.steps[run.back()];
-    const KernelDef* fused =
-        run.size() > 1 ? fused_kernel(devices, kFusedApplyGradientDescent, target) : nullptr;
+    const KernelDef* fused = run.size() > 1 ? fused_kernel(devices, fused_op, target) : nullptr;
     if (fused) {
       Step merged = target;
       merged.inputs.clear();
@@ -135,7 +140,7 @@ void fuse_gradient_descent(Plan& plan, const DeviceSet& devices, const Uses& use
         if (k != run.back()) fused_away[k] = true;
       }
       merged.kernel = fused;
-      merged.fused_op = kFusedApplyGradientDescent;
+      merged.fused_op = fused_op;
       target = std::move(merged);
     }
     i = run.back() + 1;
@@ -363,7 +368,9 @@ void fuse_steps(Plan& plan, const DeviceSet& devices) {
   const Uses uses = uses_of(plan);
   std::vector<bool> fused_away(plan.steps.size(), false);
   fuse_bias_add_relu(plan, devices, uses, fused_away);
-  fuse_gradient_descent(plan, devices, uses, fused_away);
+  fuse_updates(plan, devices, uses, fused_away, "ApplyGradientDescent", 3,
+               kFusedApplyGradientDescent);
+  fuse_updates(plan, devices, uses, fused_away, "ApplyAdam", 10, kFusedApplyAdam);
   fuse_dropout(plan, devices, uses, fused_away);  // before any slot moves: `uses` is by slot
   fuse_relu_grad_bias_add_grad(plan, devices, fused_away);
 

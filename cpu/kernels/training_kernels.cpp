@@ -106,6 +106,41 @@ void apply_momentum(KernelContext& ctx) {
   ctx.set_output(0, std::move(var));
 }
 
+bool use_nesterov(const Node& node) {
+  return node.has_attr("use_nesterov") && node.attr_as<bool>("use_nesterov");
+}
+
+template <class T>
+struct AdamScalars {
+  T beta1_power, beta2_power, lr, beta1, beta2, epsilon;
+};
+
+// ApplyAdam's update of var, m and v (in place: the tensors share the variables' buffers) for
+// gradient grad.
+template <class T>
+void adam_update(Tensor var, Tensor m_tensor, Tensor v_tensor, const Tensor& grad,
+                 const AdamScalars<T>& s, bool nesterov) {
+  const T one(1);
+  const T alpha = s.lr * Eigen::numext::sqrt(one - s.beta2_power) / (one - s.beta1_power);
+  T* pvar = elements<T>(var);
+  T* pm = elements<T>(m_tensor);
+  T* pv = elements<T>(v_tensor);
+  const T* pg = elements<T>(grad);
+  for_each_shard(var.num_elements(), 24.0, [&](std::int64_t at, std::int64_t n) {
+    Vec<T> w(pvar + at, n);
+    Vec<T> m(pm + at, n);
+    Vec<T> v(pv + at, n);
+    ConstVec<T> g(pg + at, n);
+    m += (g - m) * (one - s.beta1);
+    v += (g.square() - v) * (one - s.beta2);
+    if (nesterov) {
+      w -= ((g * (one - s.beta1) + s.beta1 * m) * alpha) / (v.sqrt() + s.epsilon);
+    } else {
+      w -= (m * alpha) / (v.sqrt() + s.epsilon);
+    }
+  });
+}
+
 // alpha = lr * sqrt(1 - beta2_power) / (1 - beta1_power)
 // m += (grad - m) * (1 - beta1);  v += (grad^2 - v) * (1 - beta2)
 // var -= m * alpha / (sqrt(v) + epsilon)   (use_nesterov: (grad * (1 - beta1) + beta1 * m) instead
@@ -124,36 +159,35 @@ void apply_adam(KernelContext& ctx) {
   const T beta2 = scalar_input<T>(ctx, 7, "beta2");
   const T epsilon = scalar_input<T>(ctx, 8, "epsilon");
   expect_same_shape(ctx, 9, "grad");
-  const bool nesterov =
-      ctx.node().has_attr("use_nesterov") && ctx.node().attr_as<bool>("use_nesterov");
-  const T one(1);
-  const T alpha = lr * Eigen::numext::sqrt(one - beta2_power) / (one - beta1_power);
-  T* pvar = elements<T>(var);
-  T* pm = elements<T>(m_tensor);
-  T* pv = elements<T>(v_tensor);
-  const T* pg = elements<T>(ctx.input(9));
-  for_each_shard(var.num_elements(), 24.0, [&](std::int64_t at, std::int64_t n) {
-    Vec<T> w(pvar + at, n);
-    Vec<T> m(pm + at, n);
-    Vec<T> v(pv + at, n);
-    ConstVec<T> g(pg + at, n);
-    m += (g - m) * (one - beta1);
-    v += (g.square() - v) * (one - beta2);
-    if (nesterov) {
-      w -= ((g * (one - beta1) + beta1 * m) * alpha) / (v.sqrt() + epsilon);
-    } else {
-      w -= (m * alpha) / (v.sqrt() + epsilon);
-    }
-  });
+  adam_update<T>(var, m_tensor, v_tensor, ctx.input(9),
+                 AdamScalars<T>{beta1_power, beta2_power, lr, beta1, beta2, epsilon},
+                 use_nesterov(ctx.node()));
   ctx.set_output(0, std::move(var));
+}
+
+// Several ApplyAdam updates at once (core/fusion.h): inputs (var, m, v, beta1_power, beta2_power,
+// lr, beta1, beta2, epsilon, grad) per variable, each updated as above once all are checked.
+template <class T>
+void fused_apply_adam(KernelContext& ctx) {
+  check_adam_args(ctx);
+  const bool nesterov = use_nesterov(ctx.node());  // the same for every update (core/fusion.cpp)
+  for (int first = 0; first < ctx.num_inputs(); first += 10) {
+    const auto scalar = [&](int i) { return *elements<T>(ctx.input(first + i)); };
+    adam_update<T>(
+        ctx.input(first), ctx.input(first + 1), ctx.input(first + 2), ctx.input(first + 9),
+        AdamScalars<T>{scalar(3), scalar(4), scalar(5), scalar(6), scalar(7), scalar(8)}, nesterov);
+  }
+  ctx.set_output(0, ctx.input(ctx.num_inputs() - 10));
 }
 
 template <class T>
 void register_for(KernelRegistry& registry, DType dtype) {
   registry.add("ApplyGradientDescent", DeviceType::kCPU, dtype, apply_gradient_descent<T>);
-  registry.add(kFusedApplyGradientDescent, DeviceType::kCPU, dtype, fused_apply_gradient_descent<T>);
+  registry.add(kFusedApplyGradientDescent, DeviceType::kCPU, dtype,
+               fused_apply_gradient_descent<T>);
   registry.add("ApplyMomentum", DeviceType::kCPU, dtype, apply_momentum<T>);
   registry.add("ApplyAdam", DeviceType::kCPU, dtype, apply_adam<T>);
+  registry.add(kFusedApplyAdam, DeviceType::kCPU, dtype, fused_apply_adam<T>);
 }
 
 }  // namespace

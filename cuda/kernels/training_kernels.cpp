@@ -94,6 +94,26 @@ void apply_adam_kernel(KernelContext& ctx) {
   ctx.set_output(0, std::move(var));
 }
 
+// Several ApplyAdam updates in one launch (core/fusion.h).
+void fused_apply_adam_kernel(KernelContext& ctx) {
+  check_adam_args(ctx);
+  std::vector<AdamUpdate> updates;
+  for (int first = 0; first < ctx.num_inputs(); first += 10) {
+    const auto data = [&](int i) { return ctx.input(first + i).raw_data(); };
+    // Copies share the variables' buffers: the update writes the variables.
+    Tensor var = ctx.input(first), m = ctx.input(first + 1), v = ctx.input(first + 2);
+    updates.push_back({.var = var.raw_data(),
+                       .m = m.raw_data(),
+                       .v = v.raw_data(),
+                       .grad = data(9),
+                       .scalars = {data(3), data(4), data(5), data(6), data(7), data(8)},
+                       .n = var.num_elements()});
+  }
+  apply_adam_batch(ctx.input(0).dtype(), updates.data(), static_cast<int>(updates.size()),
+                   use_nesterov(ctx), stream_of(ctx));
+  ctx.set_output(0, ctx.input(ctx.num_inputs() - 10));
+}
+
 }  // namespace
 
 void register_training_kernels(KernelRegistry& registry) {
@@ -102,6 +122,7 @@ void register_training_kernels(KernelRegistry& registry) {
     registry.add(kFusedApplyGradientDescent, DeviceType::kGPU, dtype, fused_apply_gradient_descent_kernel);
     registry.add("ApplyMomentum", DeviceType::kGPU, dtype, apply_momentum_kernel);
     registry.add("ApplyAdam", DeviceType::kGPU, dtype, apply_adam_kernel);
+    registry.add(kFusedApplyAdam, DeviceType::kGPU, dtype, fused_apply_adam_kernel);
   }
 }
 

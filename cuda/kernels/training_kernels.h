@@ -49,4 +49,19 @@ struct AdamScalars {
 void apply_adam(DType dtype, void* var, void* m, void* v, const AdamScalars& scalars,
                 const void* grad, bool use_nesterov, std::int64_t n, cudaStream_t stream);
 
+/// One update of apply_adam_batch.
+struct AdamUpdate {
+  void* var{};
+  void* m{};
+  void* v{};
+  const void* grad{};
+  AdamScalars scalars{};
+  std::int64_t n{};
+};
+
+/// apply_adam for every update, in as few launches as fit (a fused step of a plan). The variables
+/// must be distinct; the values are those of one launch per update.
+void apply_adam_batch(DType dtype, const AdamUpdate* updates, int count, bool use_nesterov,
+                      cudaStream_t stream);
+
 }  // namespace varscope::cuda

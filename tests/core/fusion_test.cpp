@@ -23,7 +23,9 @@ namespace varscope {
 namespace {
 
 using ::testing::Contains;
+using ::testing::Each;
 using ::testing::ElementsAre;
+using ::testing::FloatNear;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
@@ -251,6 +253,44 @@ TEST_F(FusedReluGradBiasAddGradTest, TheSameValuesAsTheTwoKernelsOneAfterTheOthe
   const Tensor alone_db = sess.run(db_alone, {{fed, alone_backprops}});
   EXPECT_EQ(fused[0].to_vector<float>(), alone_backprops.to_vector<float>());
   EXPECT_EQ(fused[1].to_vector<float>(), alone_db.to_vector<float>());
+}
+
+TEST_F(FusedGradientDescentTest, AnAdamOptimizersUpdatesRunAsOneStep) {
+  const Output loss =
+      add(add(reduce_sum(square(a_.value())), reduce_sum(b_.value())), square(c_.value()), "loss");
+  train::AdamOptimizer adam{0.1};
+  Node* step = adam.minimize(loss);
+  Session sess{graph_};
+  sess.run_targets({global_variables_initializer()});
+  EXPECT_EQ(count_ops(sess, step, "_FusedApplyAdam"), 1);
+  EXPECT_EQ(count_ops(sess, step, "ApplyAdam"), 0);
+  sess.run_targets({step});
+  // The first Adam step moves each variable by lr * g / (|g| + epsilon / sqrt(1 - beta2)): about
+  // 0.1 against the sign of its gradient (2a, 1, 2c: all positive).
+  EXPECT_THAT(sess.variable_value(a_).to_vector<float>(),
+              ElementsAre(FloatNear(0.9f, 1e-5f), FloatNear(0.9f, 1e-5f), FloatNear(0.9f, 1e-5f)));
+  EXPECT_THAT(sess.variable_value(b_).to_vector<float>(), Each(FloatNear(1.9f, 1e-5f)));
+  EXPECT_NEAR(sess.variable_value(c_).item<float>(), 2.9f, 1e-5f);
+}
+
+TEST_F(FusedGradientDescentTest, ABadAdamUpdateNamesItsNodeAndUpdatesNothing) {
+  const Output ga = placeholder(DType::kFloat32, Shape::unknown(), "ga");
+  const Output gb = placeholder(DType::kFloat32, Shape::unknown(), "gb");
+  train::AdamOptimizer adam{0.1};
+  Node* step = adam.apply_gradients({{ga, a_}, {gb, b_}});
+  Session sess{graph_};
+  sess.run_targets({global_variables_initializer()});
+  ASSERT_EQ(count_ops(sess, step, "_FusedApplyAdam", {ga, gb}), 1);
+  const FeedDict feeds{{ga, Tensor::from_vector(std::vector<float>{1, 1, 1})},
+                       {gb, Tensor::from_vector(std::vector<float>{1, 1, 1})}};
+  try {
+    sess.run_targets({step}, feeds);
+    FAIL() << "a [3] gradient for the [2, 2] variable b was accepted";
+  } catch (const InvalidArgumentError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("node 'Adam/update_b/ApplyAdam'"));
+    EXPECT_THAT(e.what(), HasSubstr("var b and grad do not have the same shape: (2, 2) and (3,)"));
+  }
+  EXPECT_THAT(sess.variable_value(a_).to_vector<float>(), ElementsAre(1, 1, 1));
 }
 
 // tf.nn.dropout's chain: one step draws the uniforms and gives the result and the mask, with the

@@ -794,6 +794,32 @@ void table(Cases& t) {
       return {};
     });
   }
+  // An Adam optimizer's updates (shared scalars, as TF's), which plans fuse into one step, with and
+  // without Nesterov.
+  for (DType dtype : {f32, f64}) {
+    for (bool nesterov : {false, true}) {
+      t.add_fused("_FusedApplyAdam",
+                  "FusedApplyAdam_" + short_name(dtype) + (nesterov ? "_nesterov" : ""),
+                  [dtype, nesterov](B& b) -> Outs {
+                    const Output beta1_power = b.in(dtype, {}, {0.1, 0.9});
+                    const Output beta2_power = b.in(dtype, {}, {0.5, 0.999});
+                    const Output lr = b.in(dtype, {}, {0.001, 0.1});
+                    const Output beta1 = b.in(dtype, {}, {0.8, 0.95});
+                    const Output beta2 = b.in(dtype, {}, {0.9, 0.999});
+                    const Output epsilon = b.in(dtype, {}, {1e-8, 1e-6});
+                    for (const Shape& shape : {Shape{3, 5}, Shape{7}, Shape{2, 3, 4}}) {
+                      const Variable v = b.var(dtype, shape), m = b.var(dtype, shape),
+                                     s = b.var(dtype, shape, {0, 1});
+                      b.target(apply("ApplyAdam",
+                                     {ref(v), ref(m), ref(s), beta1_power, beta2_power, lr, beta1,
+                                      beta2, epsilon, b.in(dtype, shape)},
+                                     {{"use_nesterov", nesterov}})
+                                   .node);
+                    }
+                    return {};
+                  });
+    }
+  }
   t.add("ApplyGradientDescent_f32", gradient_descent(f32));
   t.add("ApplyGradientDescent_f64", gradient_descent(f64));
   t.add("ApplyMomentum_f32", momentum(f32, false));
