@@ -10,14 +10,18 @@ namespace varscope {
 
 void check_bias_add_args(const KernelContext& ctx, const Tensor& value, const Tensor& bias) {
   const Node& node = ctx.fused_nodes().empty() ? ctx.node() : *ctx.fused_nodes().front();
+  check_bias_add_args(node, value.shape(), bias.shape());
+}
+
+void check_bias_add_args(const Node& bias_add, const Shape& value, const Shape& bias) {
   const auto fail = [&](const std::string& message) {
-    throw InvalidArgumentError("[" + node.op() + "] node '" + node.name() + "': " + message);
+    throw InvalidArgumentError("[" + bias_add.op() + "] node '" + bias_add.name() +
+                               "': " + message);
   };
-  if (value.shape().rank() < 2)
-    fail("value must be at least rank 2, got shape " + value.shape().to_string());
-  if (bias.shape().rank() != 1 || bias.shape().dim(0) != value.shape().dim(-1)) {
-    fail("bias shape " + bias.shape().to_string() +
-         " does not match the last dimension of value shape " + value.shape().to_string());
+  if (value.rank() < 2) fail("value must be at least rank 2, got shape " + value.to_string());
+  if (bias.rank() != 1 || bias.dim(0) != value.dim(-1)) {
+    fail("bias shape " + bias.to_string() + " does not match the last dimension of value shape " +
+         value.to_string());
   }
 }
 

@@ -12,6 +12,12 @@ namespace varscope {
 /// BiasAdd followed by Relu, run for the Relu node with the BiasAdd's inputs (value, bias).
 inline constexpr std::string_view kFusedBiasAddRelu = "_FusedBiasAddRelu";
 
+/// MatMul followed by a BiasAdd of its product (TF's _FusedMatMul), run for the BiasAdd node:
+/// inputs (a, b, bias); the MatMul node (fused_nodes().front()) has the transpose attrs.
+inline constexpr std::string_view kFusedMatMulBiasAdd = "_FusedMatMulBiasAdd";
+/// The same followed by a Relu, run for the Relu node.
+inline constexpr std::string_view kFusedMatMulBiasAddRelu = "_FusedMatMulBiasAddRelu";
+
 /// Several ApplyGradientDescent updates, each of another variable: inputs (var, alpha, delta) for
 /// each in order, run for the last one's node; its output is the last variable.
 inline constexpr std::string_view kFusedApplyGradientDescent = "_FusedApplyGradientDescent";
@@ -51,5 +57,7 @@ void check_adam_args(const KernelContext& ctx);
 /// Checks BiasAdd's (value, bias); a failure names the BiasAdd node, also when the kernel runs
 /// fused for the Relu after it.
 void check_bias_add_args(const KernelContext& ctx, const Tensor& value, const Tensor& bias);
+/// The same for BiasAdd node `bias_add` (a fused kernel's), by the shapes alone.
+void check_bias_add_args(const Node& bias_add, const Shape& value, const Shape& bias);
 
 }  // namespace varscope

@@ -49,6 +49,68 @@ const KernelDef* fused_kernel(const DeviceSet& devices, std::string_view op, con
   return def && !def->on_host ? def : nullptr;
 }
 
+// MatMul -> BiasAdd [-> Relu], each value read only by the next: one step at the last one's place
+// runs all of them on (a, b, bias), as TF's _FusedMatMul (one GEMM with a bias epilogue on the
+// GPU).
+void fuse_matmul_bias_add(Plan& plan, const DeviceSet& devices, const Uses& uses,
+                          std::vector<bool>& fused_away) {
+  std::unordered_map<int, std::size_t> producer;  // slot -> index of the step writing it
+  std::unordered_map<int, std::size_t> relu_of;   // slot -> the Relu step reading it
+  for (std::size_t i = 0; i < plan.steps.size(); ++i) {
+    const Step& step = plan.steps[i];
+    for (int k = 0; k < step.num_outputs; ++k) producer[step.first_slot + k] = i;
+    if (!step.is_copy() && !step.is_constant() && step.node->op() == "Relu" &&
+        step.inputs.size() == 1 && step.inputs[0].slot >= 0) {
+      relu_of.emplace(step.inputs[0].slot, i);
+    }
+  }
+  // The kernel step at `index` runs `op` on `device` as itself, and only `reader` (a later step)
+  // reads its one value.
+  const auto feeds_only = [&](std::size_t index, const char* op, int device, std::size_t reader) {
+    const Step& step = plan.steps[index];
+    return !step.is_copy() && !step.is_constant() && !fused_away[index] && step.fused_op.empty() &&
+           step.node->op() == op && step.device == device && step.num_outputs == 1 &&
+           uses.only_reader(step.first_slot) && uses.waits_after(step.node, reader) &&
+           step.node->control_inputs().empty();
+  };
+  for (std::size_t ib = 0; ib < plan.steps.size(); ++ib) {
+    const Step& bias_add = plan.steps[ib];
+    if (bias_add.is_copy() || bias_add.is_constant() || fused_away[ib] ||
+        bias_add.node->op() != "BiasAdd" || bias_add.inputs.size() != 2 ||
+        bias_add.inputs[0].slot < 0) {
+      continue;
+    }
+    const auto it = producer.find(bias_add.inputs[0].slot);
+    if (it == producer.end() || plan.steps[it->second].first_slot != bias_add.inputs[0].slot ||
+        !feeds_only(it->second, "MatMul", bias_add.device, ib)) {
+      continue;
+    }
+    const std::size_t im = it->second;
+    // With the Relu when it alone reads the sum.
+    const auto relu = relu_of.find(bias_add.first_slot);
+    const bool with_relu = relu != relu_of.end() &&
+                           plan.steps[relu->second].device == bias_add.device &&
+                           feeds_only(ib, "BiasAdd", bias_add.device, relu->second);
+    const std::size_t target = with_relu ? relu->second : ib;
+    const std::string_view op = with_relu ? kFusedMatMulBiasAddRelu : kFusedMatMulBiasAdd;
+    const KernelDef* fused = fused_kernel(devices, op, plan.steps[target]);
+    if (!fused) continue;
+    const Step& matmul = plan.steps[im];
+    Step merged = plan.steps[target];
+    merged.inputs = {matmul.inputs[0], matmul.inputs[1], bias_add.inputs[1]};
+    merged.input_devices = {matmul.input_devices[0], matmul.input_devices[1],
+                            bias_add.input_devices[1]};
+    merged.ref_inputs = {false, false, false};
+    merged.fused_nodes = {matmul.node, bias_add.node};
+    if (with_relu) merged.fused_nodes.push_back(merged.node);
+    merged.kernel = fused;
+    merged.fused_op = op;
+    fused_away[im] = true;
+    if (with_relu) fused_away[ib] = true;
+    plan.steps[target] = std::move(merged);
+  }
+}
+
 // BiasAdd -> Relu: the Relu's step runs both on the BiasAdd's inputs.
 void fuse_bias_add_relu(Plan& plan, const DeviceSet& devices, const Uses& uses,
                         std::vector<bool>& fused_away) {
@@ -56,13 +118,16 @@ void fuse_bias_add_relu(Plan& plan, const DeviceSet& devices, const Uses& uses,
   for (std::size_t i = 0; i < plan.steps.size(); ++i) {
     Step& step = plan.steps[i];
     for (int k = 0; k < step.num_outputs; ++k) producer[step.first_slot + k] = i;
-    if (step.is_copy() || step.is_constant() || step.node->op() != "Relu" || step.inputs.empty())
+    if (step.is_copy() || step.is_constant() || !step.fused_op.empty() ||
+        step.node->op() != "Relu" || step.inputs.empty()) {
       continue;
+    }
     const int slot = step.inputs[0].slot;
     const auto it = producer.find(slot);
     if (slot < 0 || it == producer.end()) continue;
     Step& bias_add = plan.steps[it->second];
-    if (bias_add.is_copy() || bias_add.is_constant() || bias_add.node->op() != "BiasAdd" ||
+    if (bias_add.is_copy() || bias_add.is_constant() || fused_away[it->second] ||
+        !bias_add.fused_op.empty() || bias_add.node->op() != "BiasAdd" ||
         bias_add.device != step.device || bias_add.first_slot != slot || !uses.only_reader(slot) ||
         !uses.waits_after(bias_add.node, i)) {
       continue;
@@ -367,6 +432,7 @@ void fuse_relu_grad_bias_add_grad(Plan& plan, const DeviceSet& devices,
 void fuse_steps(Plan& plan, const DeviceSet& devices) {
   const Uses uses = uses_of(plan);
   std::vector<bool> fused_away(plan.steps.size(), false);
+  fuse_matmul_bias_add(plan, devices, uses, fused_away);
   fuse_bias_add_relu(plan, devices, uses, fused_away);
   fuse_updates(plan, devices, uses, fused_away, "ApplyGradientDescent", 3,
                kFusedApplyGradientDescent);

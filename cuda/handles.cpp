@@ -75,6 +75,15 @@ void CublasHandle::set_stream(cudaStream_t stream) {
   VS_CUBLAS_CHECK(cublasSetWorkspace(get(), workspace_.get(), kWorkspaceBytes));
 }
 
+CublasLtHandle::CublasLtHandle() {
+  void* workspace = nullptr;
+  VS_CUDA_CHECK(cudaMalloc(&workspace, kWorkspaceBytes));
+  workspace_ = decltype(workspace_)(workspace);
+  cublasLtHandle_t handle = nullptr;
+  VS_CUBLAS_CHECK(cublasLtCreate(&handle));
+  handle_ = decltype(handle_)(handle);
+}
+
 CudnnHandle::CudnnHandle() {
   cudnnHandle_t handle = nullptr;
   VS_CUDNN_CHECK(cudnnCreate(&handle));

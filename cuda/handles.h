@@ -1,4 +1,5 @@
-// RAII owners of CUDA, cuBLAS and cuDNN handles: Stream, Event, CublasHandle, CudnnHandle.
+// RAII owners of CUDA, cuBLAS and cuDNN handles: Stream, Event, CublasHandle, CublasLtHandle,
+// CudnnHandle.
 //
 // Constructors create the handle and throw CudaError on failure. Destructors never throw: a failed
 // destroy call is logged at error level and swallowed. When a CUDA error is pending (after a sticky
@@ -9,6 +10,7 @@
 // (tensor, filter, convolution) will be further instances.
 #pragma once
 
+#include <cublasLt.h>
 #include <cublas_v2.h>
 #include <cuda_runtime_api.h>
 #include <cudnn.h>
@@ -107,6 +109,21 @@ class CublasHandle {
  private:
   UniqueHandle<void*, cudaFree> workspace_;  // outlives the handle (declared first)
   UniqueHandle<cublasHandle_t, cublasDestroy> handle_;
+};
+
+/// A cuBLASLt context (cublasLtCreate) on the current device, with a workspace of its own (cuBLASLt
+/// takes the workspace with each call; the call's stream orders its use).
+class CublasLtHandle {
+ public:
+  static constexpr std::size_t kWorkspaceBytes = std::size_t{32} << 20;
+
+  CublasLtHandle();
+  cublasLtHandle_t get() const noexcept { return handle_.get(); }
+  void* workspace() const noexcept { return workspace_.get(); }
+
+ private:
+  UniqueHandle<void*, cudaFree> workspace_;  // outlives the handle (declared first)
+  UniqueHandle<cublasLtHandle_t, cublasLtDestroy> handle_;
 };
 
 /// A cuDNN context (cudnnCreate) on the current device.

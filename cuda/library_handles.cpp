@@ -96,6 +96,8 @@ cublasHandle_t cublas_handle(cudaStream_t stream) {
   return handle.get();
 }
 
+CublasLtHandle& cublaslt_handle() { return this_thread_handle<CublasLtHandle>(); }
+
 cudnnHandle_t cudnn_handle(cudaStream_t stream) {
   CudnnHandle& handle = this_thread_handle<CudnnHandle>();
   handle.set_stream(stream);

@@ -1,4 +1,4 @@
-// Per-thread cuBLAS and cuDNN handles for the current CUDA device.
+// Per-thread cuBLAS, cuBLASLt and cuDNN handles for the current CUDA device.
 //
 // A cuBLAS or cuDNN handle is not safe to use from two threads at once, and several threads may
 // run kernels at the same time, so every thread gets its own handle per device, created on first
@@ -16,8 +16,14 @@
 
 namespace varscope::cuda {
 
+class CublasLtHandle;
+
 /// This thread's cuBLAS handle for the current device, bound to `stream`; throws CudaError.
 cublasHandle_t cublas_handle(cudaStream_t stream);
+
+/// This thread's cuBLASLt handle for the current device (cuBLASLt takes the stream per call); throws
+/// CudaError.
+CublasLtHandle& cublaslt_handle();
 
 /// This thread's cuDNN handle for the current device, bound to `stream`; throws CudaError.
 cudnnHandle_t cudnn_handle(cudaStream_t stream);

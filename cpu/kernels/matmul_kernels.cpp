@@ -1,9 +1,12 @@
 // MatMul: C = op(A) op(B) for row-major matrices, op = transpose when transpose_a / transpose_b.
 // One Eigen Tensor contraction on the thread pool (Eigen's blocked, vectorized GEMM): the
 // transposes only change which dimensions are contracted, so no transposed copy is made.
+// The fused MatMul + BiasAdd [+ Relu] of a plan (core/fusion.h) adds the bias (and clamps) in place
+// after the product, with the separate kernels' arithmetic.
 #include <array>
 #include <string>
 
+#include "core/fused_kernels.h"
 #include "cpu/kernels/kernel_util.h"
 #include "cpu/thread_pool.h"
 
@@ -14,43 +17,88 @@ template <class T>
 using ConstMatrix = Eigen::TensorMap<Eigen::Tensor<const T, 2, Eigen::RowMajor, Eigen::Index>>;
 template <class T>
 using Matrix = Eigen::TensorMap<Eigen::Tensor<T, 2, Eigen::RowMajor, Eigen::Index>>;
+template <class T>
+using ConstVector = Eigen::TensorMap<Eigen::Tensor<const T, 1, Eigen::RowMajor, Eigen::Index>>;
 
-bool bool_attr(const KernelContext& ctx, const char* name) {
-  return ctx.node().has_attr(name) && ctx.node().attr_as<bool>(name);
+bool bool_attr(const Node& node, const char* name) {
+  return node.has_attr(name) && node.attr_as<bool>(name);
 }
 
-template <class T>
-void matmul_kernel(KernelContext& ctx) {
-  const Tensor& a = ctx.input(0);  // (M, K), or (K, M) when transpose_a
-  const Tensor& b = ctx.input(1);  // (K, N), or (N, K) when transpose_b
-  const bool ta = bool_attr(ctx, "transpose_a");
-  const bool tb = bool_attr(ctx, "transpose_b");
+[[noreturn]] void fail_for(const Node& node, const std::string& message) {
+  throw InvalidArgumentError("[" + node.op() + "] node '" + node.name() + "': " + message);
+}
+
+// The checked problem of MatMul node `node` on (a, b): C is (m, n), the sums k long.
+struct Problem {
+  std::int64_t m{}, k{}, n{};
+  bool transpose_a{}, transpose_b{};
+};
+
+Problem problem_of(const Node& node, const Tensor& a, const Tensor& b) {
+  // a is (M, K), or (K, M) when transpose_a; b is (K, N), or (N, K) when transpose_b.
+  const bool ta = bool_attr(node, "transpose_a");
+  const bool tb = bool_attr(node, "transpose_b");
   if (a.shape().rank() != 2 || b.shape().rank() != 2) {
-    ctx.fail("a and b must be matrices, got shapes " + a.shape().to_string() + " and " +
-             b.shape().to_string());
+    fail_for(node, "a and b must be matrices, got shapes " + a.shape().to_string() + " and " +
+                       b.shape().to_string());
   }
-  const std::int64_t m = a.shape().dim(ta ? 1 : 0);
-  const std::int64_t k = a.shape().dim(ta ? 0 : 1);
+  const Problem p{.m = a.shape().dim(ta ? 1 : 0),
+                  .k = a.shape().dim(ta ? 0 : 1),
+                  .n = b.shape().dim(tb ? 0 : 1),
+                  .transpose_a = ta,
+                  .transpose_b = tb};
   const std::int64_t kb = b.shape().dim(tb ? 1 : 0);
-  const std::int64_t n = b.shape().dim(tb ? 0 : 1);
-  if (k != kb) {
-    ctx.fail(std::string("inner dimensions differ: a ") + a.shape().to_string() +
-             (ta ? " transposed" : "") + " and b " + b.shape().to_string() +
-             (tb ? " transposed" : "") + " give " + std::to_string(k) + " and " +
-             std::to_string(kb));
+  if (p.k != kb) {
+    fail_for(node, std::string("inner dimensions differ: a ") + a.shape().to_string() +
+                       (ta ? " transposed" : "") + " and b " + b.shape().to_string() +
+                       (tb ? " transposed" : "") + " give " + std::to_string(p.k) + " and " +
+                       std::to_string(kb));
   }
-  Tensor& out = ctx.allocate_output(0, Shape{m, n});  // (M, N)
-  if (out.num_elements() == 0) return;
-  Matrix<T> c(elements<T>(out), m, n);
-  if (k == 0) {
+  return p;
+}
+
+// out (m, n) = op(a) op(b).
+template <class T>
+void multiply(const Problem& p, const Tensor& a, const Tensor& b, Tensor& out) {
+  Matrix<T> c(elements<T>(out), p.m, p.n);
+  if (p.k == 0) {
     c.setZero();  // an empty sum
     return;
   }
   const ConstMatrix<T> am(elements<T>(a), a.shape().dim(0), a.shape().dim(1));
   const ConstMatrix<T> bm(elements<T>(b), b.shape().dim(0), b.shape().dim(1));
   const std::array<Eigen::IndexPair<Eigen::Index>, 1> contract{
-      Eigen::IndexPair<Eigen::Index>(ta ? 0 : 1, tb ? 1 : 0)};
+      Eigen::IndexPair<Eigen::Index>(p.transpose_a ? 0 : 1, p.transpose_b ? 1 : 0)};
   c.device(eigen_device()) = am.contract(bm, contract);
+}
+
+template <class T>
+void matmul_kernel(KernelContext& ctx) {
+  const Problem p = problem_of(ctx.node(), ctx.input(0), ctx.input(1));
+  Tensor& out = ctx.allocate_output(0, Shape{p.m, p.n});
+  if (out.num_elements() == 0) return;
+  multiply<T>(p, ctx.input(0), ctx.input(1), out);
+}
+
+// MatMul, then BiasAdd of the product, then (kRelu) Relu: inputs (a, b, bias).
+template <class T, bool kRelu>
+void matmul_bias_add_kernel(KernelContext& ctx) {
+  const Node& matmul = *ctx.fused_nodes().at(0);
+  const Problem p = problem_of(matmul, ctx.input(0), ctx.input(1));
+  const Tensor& bias = ctx.input(2);
+  check_bias_add_args(*ctx.fused_nodes().at(1), Shape{p.m, p.n}, bias.shape());
+  Tensor& out = ctx.allocate_output(0, Shape{p.m, p.n});
+  if (out.num_elements() == 0) return;
+  multiply<T>(p, ctx.input(0), ctx.input(1), out);
+  Matrix<T> c(elements<T>(out), p.m, p.n);
+  const Eigen::array<Eigen::Index, 2> one_row{1, p.n};
+  const Eigen::array<Eigen::Index, 2> every_row{p.m, 1};
+  const auto sum = c + ConstVector<T>(elements<T>(bias), p.n).reshape(one_row).broadcast(every_row);
+  if constexpr (kRelu) {
+    c.device(eigen_device()) = sum.cwiseMax(T(0));
+  } else {
+    c.device(eigen_device()) = sum;
+  }
 }
 
 }  // namespace
@@ -59,6 +107,14 @@ void register_matmul_kernels(KernelRegistry& registry) {
   for_each_math_dtype([&](auto tag, DType dtype) {
     registry.add("MatMul", DeviceType::kCPU, dtype, matmul_kernel<decltype(tag)>);
   });
+  registry.add(kFusedMatMulBiasAdd, DeviceType::kCPU, DType::kFloat32,
+               matmul_bias_add_kernel<float, false>);
+  registry.add(kFusedMatMulBiasAdd, DeviceType::kCPU, DType::kFloat64,
+               matmul_bias_add_kernel<double, false>);
+  registry.add(kFusedMatMulBiasAddRelu, DeviceType::kCPU, DType::kFloat32,
+               matmul_bias_add_kernel<float, true>);
+  registry.add(kFusedMatMulBiasAddRelu, DeviceType::kCPU, DType::kFloat64,
+               matmul_bias_add_kernel<double, true>);
 }
 
 }  // namespace varscope::cpu

@@ -10,23 +10,31 @@
 //   float16 / bfloat16: 16-bit storage, float accumulation (CUBLAS_COMPUTE_32F).
 // cuBLAS keeps its own per-handle workspace (handles are per thread, see cuda/library_handles.h).
 // int32 / int64 have no cuBLAS GEMM: a tiled kernel of our own (cuda/kernels/integer_matmul.cu).
+// The fused MatMul + BiasAdd [+ Relu] of a plan goes through cuBLASLt's bias epilogue.
 #include <climits>
 #include <cstdint>
 #include <string>
 
+#include "core/fused_kernels.h"
 #include "cuda/check.h"
+#include "cuda/kernels/activation_kernels.h"
 #include "cuda/kernels/integer_matmul.h"
 #include "cuda/kernels/kernel_lists.h"
 #include "cuda/kernels/kernel_support.h"
 #include "cuda/library_handles.h"
+#include "cuda/lt_matmul.h"
 #include "varscope/error.h"
 #include "varscope/math_mode.h"
 
 namespace varscope::cuda {
 namespace {
 
-bool bool_attr(const KernelContext& ctx, const char* name) {
-  return ctx.node().has_attr(name) && ctx.node().attr_as<bool>(name);
+bool bool_attr(const Node& node, const char* name) {
+  return node.has_attr(name) && node.attr_as<bool>(name);
+}
+
+[[noreturn]] void fail_for(const Node& node, const std::string& message) {
+  throw InvalidArgumentError("[" + node.op() + "] node '" + node.name() + "': " + message);
 }
 
 /// The checked problem of a MatMul node; the output is allocated.
@@ -35,14 +43,14 @@ struct MatmulProblem {
   bool transpose_a{}, transpose_b{};
 };
 
-MatmulProblem matmul_problem(KernelContext& ctx) {
-  const Tensor& a = ctx.input(0);  // (M, K), or (K, M) when transpose_a
-  const Tensor& b = ctx.input(1);  // (K, N), or (N, K) when transpose_b
-  const bool ta = bool_attr(ctx, "transpose_a");
-  const bool tb = bool_attr(ctx, "transpose_b");
+/// The problem of MatMul node `node` on (a, b); failures name the node.
+MatmulProblem matmul_problem(const Node& node, const Tensor& a, const Tensor& b) {
+  // a is (M, K), or (K, M) when transpose_a; b is (K, N), or (N, K) when transpose_b.
+  const bool ta = bool_attr(node, "transpose_a");
+  const bool tb = bool_attr(node, "transpose_b");
   if (a.shape().rank() != 2 || b.shape().rank() != 2) {
-    ctx.fail("a and b must be matrices, got shapes " + a.shape().to_string() + " and " +
-             b.shape().to_string());
+    fail_for(node, "a and b must be matrices, got shapes " + a.shape().to_string() + " and " +
+                       b.shape().to_string());
   }
   MatmulProblem p;
   p.transpose_a = ta;
@@ -52,10 +60,10 @@ MatmulProblem matmul_problem(KernelContext& ctx) {
   const std::int64_t kb = b.shape().dim(tb ? 1 : 0);
   p.n = b.shape().dim(tb ? 0 : 1);
   if (p.k != kb) {
-    ctx.fail(std::string("inner dimensions differ: a ") + a.shape().to_string() +
-             (ta ? " transposed" : "") + " and b " + b.shape().to_string() +
-             (tb ? " transposed" : "") + " give " + std::to_string(p.k) + " and " +
-             std::to_string(kb));
+    fail_for(node, std::string("inner dimensions differ: a ") + a.shape().to_string() +
+                       (ta ? " transposed" : "") + " and b " + b.shape().to_string() +
+                       (tb ? " transposed" : "") + " give " + std::to_string(p.k) + " and " +
+                       std::to_string(kb));
   }
   return p;
 }
@@ -96,12 +104,9 @@ GemmTypes gemm_types(DType dtype) {
   }
 }
 
-void cublas_matmul_kernel(KernelContext& ctx) {
-  const MatmulProblem p = matmul_problem(ctx);
-  Tensor& out = ctx.allocate_output(0, Shape{p.m, p.n});  // (M, N)
-  if (trivial_matmul(ctx, p, out)) return;
-  const Tensor& a = ctx.input(0);
-  const Tensor& b = ctx.input(1);
+/// out = op(a) op(b) through cublasGemmEx (p.k > 0, a non-empty output).
+void gemm(KernelContext& ctx, const MatmulProblem& p, const Tensor& a, const Tensor& b,
+          Tensor& out) {
   const GemmTypes types = gemm_types(a.dtype());
   cublasHandle_t handle = cublas_handle(stream_of(ctx));
   VS_CUBLAS_CHECK(cublasSetMathMode(handle, types.math));
@@ -134,15 +139,57 @@ void cublas_matmul_kernel(KernelContext& ctx) {
   }
 }
 
+void cublas_matmul_kernel(KernelContext& ctx) {
+  const MatmulProblem p = matmul_problem(ctx.node(), ctx.input(0), ctx.input(1));
+  Tensor& out = ctx.allocate_output(0, Shape{p.m, p.n});  // (M, N)
+  if (trivial_matmul(ctx, p, out)) return;
+  gemm(ctx, p, ctx.input(0), ctx.input(1), out);
+}
+
+// MatMul, then BiasAdd of the product, then (kRelu) Relu, fused by a plan (core/fusion.cpp): inputs
+// (a, b, bias). float32 is one cuBLASLt GEMM with a bias epilogue (cuda/lt_matmul.h); float64, or
+// a problem cuBLASLt has no algorithm for, is the GEMM, then the BiasAdd (+ Relu) kernel in place.
+template <bool kRelu>
+void matmul_bias_add_kernel(KernelContext& ctx) {
+  const Tensor& a = ctx.input(0);
+  const Tensor& b = ctx.input(1);
+  const Tensor& bias = ctx.input(2);
+  const MatmulProblem p = matmul_problem(*ctx.fused_nodes().at(0), a, b);
+  check_bias_add_args(*ctx.fused_nodes().at(1), Shape{p.m, p.n}, bias.shape());
+  Tensor& out = ctx.allocate_output(0, Shape{p.m, p.n});
+  if (out.num_elements() == 0) return;
+  const BiasMatmul lt{.dtype = a.dtype(),
+                      .tf32 = allow_tf32(),
+                      .m = p.m,
+                      .n = p.n,
+                      .k = p.k,
+                      .transpose_a = p.transpose_a,
+                      .transpose_b = p.transpose_b,
+                      .relu = kRelu};
+  if (bias_matmul(lt, a.raw_data(), b.raw_data(), bias.raw_data(), out.raw_data(),
+                  stream_of(ctx))) {
+    return;
+  }
+  if (!trivial_matmul(ctx, p, out)) gemm(ctx, p, a, b, out);
+  if constexpr (kRelu) {
+    bias_add_relu(out.dtype(), out.raw_data(), bias.raw_data(), out.raw_data(), p.m, p.n,
+                  stream_of(ctx));
+  } else {
+    bias_add(out.dtype(), out.raw_data(), bias.raw_data(), out.raw_data(), p.m, p.n,
+             stream_of(ctx));
+  }
+}
+
 template <class T>
 void integer_matmul_kernel(KernelContext& ctx) {
-  const MatmulProblem p = matmul_problem(ctx);
+  const MatmulProblem p = matmul_problem(ctx.node(), ctx.input(0), ctx.input(1));
   Tensor& out = ctx.allocate_output(0, Shape{p.m, p.n});  // (M, N)
   if (trivial_matmul(ctx, p, out)) return;
   integer_matmul(
       IntegerMatmul{
           .m = p.m, .n = p.n, .k = p.k, .transpose_a = p.transpose_a, .transpose_b = p.transpose_b},
-      device_data<T>(ctx.input(0)), device_data<T>(ctx.input(1)), device_data<T>(out), stream_of(ctx));
+      device_data<T>(ctx.input(0)), device_data<T>(ctx.input(1)), device_data<T>(out),
+      stream_of(ctx));
 }
 
 }  // namespace
@@ -150,6 +197,10 @@ void integer_matmul_kernel(KernelContext& ctx) {
 void register_matmul_kernels(KernelRegistry& registry) {
   for (DType dtype : {DType::kFloat32, DType::kFloat64, DType::kFloat16, DType::kBFloat16}) {
     registry.add("MatMul", DeviceType::kGPU, dtype, cublas_matmul_kernel);
+  }
+  for (DType dtype : {DType::kFloat32, DType::kFloat64}) {
+    registry.add(kFusedMatMulBiasAdd, DeviceType::kGPU, dtype, matmul_bias_add_kernel<false>);
+    registry.add(kFusedMatMulBiasAddRelu, DeviceType::kGPU, dtype, matmul_bias_add_kernel<true>);
   }
   registry.add("MatMul", DeviceType::kGPU, DType::kInt32, integer_matmul_kernel<std::int32_t>);
   registry.add("MatMul", DeviceType::kGPU, DType::kInt64, integer_matmul_kernel<std::int64_t>);

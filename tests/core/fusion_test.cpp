@@ -293,6 +293,76 @@ TEST_F(FusedGradientDescentTest, ABadAdamUpdateNamesItsNodeAndUpdatesNothing) {
   EXPECT_THAT(sess.variable_value(a_).to_vector<float>(), ElementsAre(1, 1, 1));
 }
 
+// MatMul -> BiasAdd [-> Relu]: one step (TF's _FusedMatMul), the separate kernels' values.
+class FusedMatMulTest : public ::testing::Test {
+ protected:
+  static Tensor ramp(Shape shape, float step) {
+    std::vector<float> v(static_cast<std::size_t>(shape.num_elements()));
+    for (std::size_t i = 0; i < v.size(); ++i)
+      v[i] = step * static_cast<float>(static_cast<int>(i % 7) - 3);
+    return Tensor::from_vector(v, shape);
+  }
+
+  Graph graph_;
+  DefaultGraph use_{graph_};
+  Output x_ = placeholder(DType::kFloat32, Shape{-1, 6}, "x");
+  Output w_ = constant(ramp(Shape{5, 6}, 0.25f), "w");  // used transposed
+  Output b_ = constant(Tensor::from_vector(std::vector<float>{0.5f, -1, 0, 2, -0.25f}), "b");
+  Output product_ = matmul(x_, w_, false, true, "product");
+  Output sum_ = nn::bias_add(product_, b_, "sum");
+  FeedDict feeds_{{x_, ramp(Shape{4, 6}, 0.5f)}};
+};
+
+TEST_F(FusedMatMulTest, ADenseLayerIsOneStepWithTheSeparateKernelsValues) {
+  const Output y = nn::relu(sum_, "y");
+  Session fused{graph_};
+  EXPECT_THAT(steps(fused, {y}, {x_}), Contains("y _FusedMatMulBiasAddRelu"));
+  EXPECT_THAT(steps(fused, {y}, {x_}), Not(Contains(HasSubstr(" MatMul"))));
+  // Fetching the product keeps the three apart.
+  Session separate{graph_};
+  EXPECT_THAT(steps(separate, {y, product_}, {x_}), Contains("product MatMul"));
+  const std::vector<float> expected = separate.run({y, product_}, feeds_)[0].to_vector<float>();
+  EXPECT_EQ(fused.run(y, feeds_).to_vector<float>(), expected);
+  EXPECT_GT(std::count(expected.begin(), expected.end(), 0.0f), 0);  // the Relu clamped some
+}
+
+TEST_F(FusedMatMulTest, ASumWithOtherReadersIsFusedWithoutTheRelu) {
+  const Output y = nn::relu(sum_, "y");
+  const Output doubled = add(sum_, sum_, "doubled");
+  Session fused{graph_};
+  EXPECT_THAT(steps(fused, {y, doubled}, {x_}), Contains("sum _FusedMatMulBiasAdd"));
+  EXPECT_THAT(steps(fused, {y, doubled}, {x_}), Contains("y Relu"));
+  Session separate{graph_};
+  const std::vector<Tensor> expected = separate.run({y, doubled, product_}, feeds_);
+  const std::vector<Tensor> actual = fused.run({y, doubled}, feeds_);
+  EXPECT_EQ(actual[0].to_vector<float>(), expected[0].to_vector<float>());
+  EXPECT_EQ(actual[1].to_vector<float>(), expected[1].to_vector<float>());
+}
+
+TEST_F(FusedMatMulTest, ItsErrorsNameTheNodeAtFault) {
+  const Output a = placeholder(DType::kFloat32, Shape::unknown(), "a");
+  const Output bias = placeholder(DType::kFloat32, Shape::unknown(), "bias");
+  const Output y = nn::relu(nn::bias_add(matmul(a, w_, false, true, "mm"), bias, "add"), "act");
+  Session sess{graph_};
+  ASSERT_THAT(steps(sess, {y}, {a, bias}), Contains("act _FusedMatMulBiasAddRelu"));
+  const auto run = [&](Shape a_shape, Shape bias_shape) {
+    sess.run(y, {{a, Tensor::filled(DType::kFloat32, a_shape, 1.0)},
+                 {bias, Tensor::filled(DType::kFloat32, bias_shape, 1.0)}});
+  };
+  try {
+    run(Shape{2, 4}, Shape{5});
+    FAIL() << "a (2, 4) times a (6, 5) transposed was accepted";
+  } catch (const InvalidArgumentError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("[MatMul] node 'mm': inner dimensions differ"));
+  }
+  try {
+    run(Shape{2, 6}, Shape{4});
+    FAIL() << "a (4,) bias for 5 columns was accepted";
+  } catch (const InvalidArgumentError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("[BiasAdd] node 'add': bias shape (4,) does not match"));
+  }
+}
+
 // tf.nn.dropout's chain: one step draws the uniforms and gives the result and the mask, with the
 // values of the separate kernels.
 class FusedDropoutTest : public ::testing::Test {

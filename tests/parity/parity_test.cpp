@@ -758,6 +758,29 @@ void table(Cases& t) {
                   return {y, outputs_of("Cast").front()};
                 });
   }
+  // MatMul + BiasAdd [+ Relu] (a dense layer), which plans fuse into one kernel (a cuBLASLt bias
+  // epilogue on the GPU): plain, transposed, the reference CNN's dense and logits layers, float64.
+  struct DenseCase {
+    const char* name;
+    DType dtype;
+    std::int64_t m, k, n;
+    bool ta, tb, relu;
+  };
+  for (const DenseCase& d : {DenseCase{"f32_relu", f32, 4, 6, 5, false, false, true},
+                             DenseCase{"f32_ta_tb", f32, 3, 7, 9, true, true, false},
+                             DenseCase{"f32_dense_b64", f32, 64, 3136, 1024, false, false, true},
+                             DenseCase{"f32_logits_b64", f32, 64, 1024, 10, false, false, false},
+                             DenseCase{"f64_relu", f64, 5, 4, 3, false, true, true}}) {
+    t.add_fused(d.relu ? "_FusedMatMulBiasAddRelu" : "_FusedMatMulBiasAdd",
+                std::string("FusedMatMulBiasAdd_") + d.name,
+                [d](B& b) -> Outs {
+                  const Output a = b.in(d.dtype, d.ta ? Shape{d.k, d.m} : Shape{d.m, d.k});
+                  const Output w = b.in(d.dtype, d.tb ? Shape{d.n, d.k} : Shape{d.k, d.n});
+                  const Output sum = nn::bias_add(matmul(a, w, d.ta, d.tb), b.in(d.dtype, {d.n}));
+                  return {d.relu ? nn::relu(sum) : sum};
+                },
+                {.k = d.k});
+  }
   t.add("BiasAddGrad_f32", {.k = 4}, unary(&nn::bias_add_grad, f32, {4, 5}));
   t.add("BiasAddGrad_f32_rank4", {.k = 24}, unary(&nn::bias_add_grad, f32, {2, 3, 4, 6}));
   t.add("BiasAddGrad_f64", {.k = 9}, unary(&nn::bias_add_grad, f64, {9, 7}));
