@@ -7,6 +7,7 @@
 #include <string>
 
 #include "core/fused_kernels.h"
+#include "core/matmul_problem.h"
 #include "cpu/kernels/kernel_util.h"
 #include "cpu/thread_pool.h"
 
@@ -20,46 +21,9 @@ using Matrix = Eigen::TensorMap<Eigen::Tensor<T, 2, Eigen::RowMajor, Eigen::Inde
 template <class T>
 using ConstVector = Eigen::TensorMap<Eigen::Tensor<const T, 1, Eigen::RowMajor, Eigen::Index>>;
 
-bool bool_attr(const Node& node, const char* name) {
-  return node.has_attr(name) && node.attr_as<bool>(name);
-}
-
-[[noreturn]] void fail_for(const Node& node, const std::string& message) {
-  throw InvalidArgumentError("[" + node.op() + "] node '" + node.name() + "': " + message);
-}
-
-// The checked problem of MatMul node `node` on (a, b): C is (m, n), the sums k long.
-struct Problem {
-  std::int64_t m{}, k{}, n{};
-  bool transpose_a{}, transpose_b{};
-};
-
-Problem problem_of(const Node& node, const Tensor& a, const Tensor& b) {
-  // a is (M, K), or (K, M) when transpose_a; b is (K, N), or (N, K) when transpose_b.
-  const bool ta = bool_attr(node, "transpose_a");
-  const bool tb = bool_attr(node, "transpose_b");
-  if (a.shape().rank() != 2 || b.shape().rank() != 2) {
-    fail_for(node, "a and b must be matrices, got shapes " + a.shape().to_string() + " and " +
-                       b.shape().to_string());
-  }
-  const Problem p{.m = a.shape().dim(ta ? 1 : 0),
-                  .k = a.shape().dim(ta ? 0 : 1),
-                  .n = b.shape().dim(tb ? 0 : 1),
-                  .transpose_a = ta,
-                  .transpose_b = tb};
-  const std::int64_t kb = b.shape().dim(tb ? 1 : 0);
-  if (p.k != kb) {
-    fail_for(node, std::string("inner dimensions differ: a ") + a.shape().to_string() +
-                       (ta ? " transposed" : "") + " and b " + b.shape().to_string() +
-                       (tb ? " transposed" : "") + " give " + std::to_string(p.k) + " and " +
-                       std::to_string(kb));
-  }
-  return p;
-}
-
 // out (m, n) = op(a) op(b).
 template <class T>
-void multiply(const Problem& p, const Tensor& a, const Tensor& b, Tensor& out) {
+void multiply(const MatmulProblem& p, const Tensor& a, const Tensor& b, Tensor& out) {
   Matrix<T> c(elements<T>(out), p.m, p.n);
   if (p.k == 0) {
     c.setZero();  // an empty sum
@@ -74,7 +38,7 @@ void multiply(const Problem& p, const Tensor& a, const Tensor& b, Tensor& out) {
 
 template <class T>
 void matmul_kernel(KernelContext& ctx) {
-  const Problem p = problem_of(ctx.node(), ctx.input(0), ctx.input(1));
+  const MatmulProblem p = matmul_problem(ctx.node(), ctx.input(0), ctx.input(1));
   Tensor& out = ctx.allocate_output(0, Shape{p.m, p.n});
   if (out.num_elements() == 0) return;
   multiply<T>(p, ctx.input(0), ctx.input(1), out);
@@ -84,7 +48,7 @@ void matmul_kernel(KernelContext& ctx) {
 template <class T, bool kRelu>
 void matmul_bias_add_kernel(KernelContext& ctx) {
   const Node& matmul = *ctx.fused_nodes().at(0);
-  const Problem p = problem_of(matmul, ctx.input(0), ctx.input(1));
+  const MatmulProblem p = matmul_problem(matmul, ctx.input(0), ctx.input(1));
   const Tensor& bias = ctx.input(2);
   check_bias_add_args(*ctx.fused_nodes().at(1), Shape{p.m, p.n}, bias.shape());
   Tensor& out = ctx.allocate_output(0, Shape{p.m, p.n});

@@ -16,6 +16,7 @@
 #include <string>
 
 #include "core/fused_kernels.h"
+#include "core/matmul_problem.h"
 #include "cuda/check.h"
 #include "cuda/kernels/activation_kernels.h"
 #include "cuda/kernels/integer_matmul.h"
@@ -28,45 +29,6 @@
 
 namespace varscope::cuda {
 namespace {
-
-bool bool_attr(const Node& node, const char* name) {
-  return node.has_attr(name) && node.attr_as<bool>(name);
-}
-
-[[noreturn]] void fail_for(const Node& node, const std::string& message) {
-  throw InvalidArgumentError("[" + node.op() + "] node '" + node.name() + "': " + message);
-}
-
-/// The checked problem of a MatMul node; the output is allocated.
-struct MatmulProblem {
-  std::int64_t m{}, n{}, k{};
-  bool transpose_a{}, transpose_b{};
-};
-
-/// The problem of MatMul node `node` on (a, b); failures name the node.
-MatmulProblem matmul_problem(const Node& node, const Tensor& a, const Tensor& b) {
-  // a is (M, K), or (K, M) when transpose_a; b is (K, N), or (N, K) when transpose_b.
-  const bool ta = bool_attr(node, "transpose_a");
-  const bool tb = bool_attr(node, "transpose_b");
-  if (a.shape().rank() != 2 || b.shape().rank() != 2) {
-    fail_for(node, "a and b must be matrices, got shapes " + a.shape().to_string() + " and " +
-                       b.shape().to_string());
-  }
-  MatmulProblem p;
-  p.transpose_a = ta;
-  p.transpose_b = tb;
-  p.m = a.shape().dim(ta ? 1 : 0);
-  p.k = a.shape().dim(ta ? 0 : 1);
-  const std::int64_t kb = b.shape().dim(tb ? 1 : 0);
-  p.n = b.shape().dim(tb ? 0 : 1);
-  if (p.k != kb) {
-    fail_for(node, std::string("inner dimensions differ: a ") + a.shape().to_string() +
-                       (ta ? " transposed" : "") + " and b " + b.shape().to_string() +
-                       (tb ? " transposed" : "") + " give " + std::to_string(p.k) + " and " +
-                       std::to_string(kb));
-  }
-  return p;
-}
 
 /// Handles the cases with nothing to multiply: an empty output, or k == 0 (an empty sum: zeros).
 /// True when the output is complete.
