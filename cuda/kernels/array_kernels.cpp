@@ -591,6 +591,9 @@ void register_array_kernels(KernelRegistry& registry) {
                HostMemory{.inputs = {1}});
   registry.add("Pad", kGPU, DType::kInvalid, pad_kernel, HostMemory{.inputs = {1}});
   registry.add("GatherV2", kGPU, DType::kInvalid, gather_kernel, HostMemory{.inputs = {2}});
+  // int32 gathers are shape arithmetic (Mean's gradient picks the reduced dimensions of a shape):
+  // on the host, as TF has no int32 GPU gather, so their results never come back mid-run.
+  registry.add_on_host("GatherV2", kGPU, DType::kInt32);
   registry.add("Pack", kGPU, DType::kInvalid, pack_kernel);
   // Indices (the first half of the inputs) are read on the host; see host_index_values. int32
   // stitches are the shape arithmetic of reduction gradients (reduced_shape): on the host, as TF.
