@@ -134,10 +134,13 @@ int main(int argc, char** argv) {
   std::printf("reference CNN, SGD step, batch %lld, %s%s, %zu steps in the plan\n",
               static_cast<long long>(batch), device.c_str(), tf32 ? " (TF32 allowed)" : "",
               order.size());
+  const vs::CaptureStats capture = captured.capture_stats();
   std::printf(
-      "untraced step: eager %.3f ms, captured%s %.3f ms (%lld replays); %.2f GFLOP per step\n",
-      eager_ms, captured.capture_stats().replays > 0 ? "" : " (not captured here)", captured_ms,
-      static_cast<long long>(captured.capture_stats().replays), floor_gflop);
+      "untraced step: eager %.3f ms, captured%s %.3f ms (%lld replays of %lld graph nodes); %.2f "
+      "GFLOP per step\n",
+      eager_ms, capture.replays > 0 ? "" : " (not captured here)", captured_ms,
+      static_cast<long long>(capture.replays),
+      static_cast<long long>(capture.last_capture_operations), floor_gflop);
   std::printf("traced (median of %d): device %.3f ms, host %.3f ms summed over steps\n\n", runs,
               all.device_us * 1e-3, all.host_us * 1e-3);
 

@@ -45,6 +45,8 @@ class CapturedWork {
   /// Refreshes the host bytes of every upload_each_run() the capture recorded (calling their fill
   /// functions), then queues the recorded work once more.
   virtual void replay() = 0;
+  /// How many operations (kernels, copies, memsets: a CUDA graph's nodes) the work holds.
+  virtual std::int64_t operations() const = 0;
 };
 
 /// A point in a backend's queue of work (a CUDA event; the host clock on the CPU), for timing it.

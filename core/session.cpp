@@ -127,6 +127,7 @@ struct SessionImpl {
   std::atomic<std::int64_t> captures{0};
   std::atomic<std::int64_t> replays{0};
   std::atomic<std::int64_t> capture_failures{0};
+  std::atomic<std::int64_t> last_capture_operations{0};
   void check_tensor(const Output& output, const std::string& role) const;
   void check_target(const Node* node) const;
   /// `value` on device `to` (itself when it is there already), through the backends' copies.
@@ -630,6 +631,7 @@ std::vector<Tensor> SessionImpl::run_plan(const Plan& plan, std::vector<Tensor>&
     for (Tensor& feed : *captured->feeds) feed = Tensor();  // the uploads hold their bytes now
     if (all_planned(resources.arenas) && generation == variables.buffers_generation()) {
       captured->generation = generation;
+      last_capture_operations.store(captured->work->operations(), std::memory_order_relaxed);
       resources.captured = std::move(captured);
       captures.fetch_add(1, std::memory_order_relaxed);
     }  // else the capture did this run right, but would write to memory it no longer owns
@@ -821,7 +823,8 @@ std::string Session::why_not_captured(const std::vector<Output>& fetches, const 
 }
 
 CaptureStats Session::capture_stats() const {
-  return {impl_->captures.load(), impl_->replays.load(), impl_->capture_failures.load()};
+  return {impl_->captures.load(), impl_->replays.load(), impl_->capture_failures.load(),
+          impl_->last_capture_operations.load()};
 }
 
 Tensor Session::run(const Output& fetch, const FeedDict& feeds) {

@@ -14,8 +14,9 @@ PinnedBuffer::PinnedBuffer(std::size_t bytes) {
   handle_ = decltype(handle_)(ptr);
 }
 
-CudaGraph::CudaGraph(cudaGraphExec_t exec, std::vector<CapturedUpload> uploads, cudaStream_t stream)
-    : exec_(exec), uploads_(std::move(uploads)), stream_(stream) {}
+CudaGraph::CudaGraph(cudaGraphExec_t exec, std::size_t nodes, std::vector<CapturedUpload> uploads,
+                     cudaStream_t stream)
+    : exec_(exec), nodes_(nodes), uploads_(std::move(uploads)), stream_(stream) {}
 
 CudaGraph::~CudaGraph() {
   // The upload buffers must outlive the last launch that reads them.

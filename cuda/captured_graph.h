@@ -47,16 +47,20 @@ struct CaptureInProgress {
 /// An instantiated CUDA graph, launched on the backend's stream.
 class CudaGraph final : public CapturedWork {
  public:
-  CudaGraph(cudaGraphExec_t exec, std::vector<CapturedUpload> uploads, cudaStream_t stream);
+  /// `nodes`: how many nodes the graph behind `exec` has.
+  CudaGraph(cudaGraphExec_t exec, std::size_t nodes, std::vector<CapturedUpload> uploads,
+            cudaStream_t stream);
   ~CudaGraph() override;
   CudaGraph(const CudaGraph&) = delete;
   CudaGraph& operator=(const CudaGraph&) = delete;
 
   void launch() override;
   void replay() override;
+  std::int64_t operations() const override { return static_cast<std::int64_t>(nodes_); }
 
  private:
   UniqueHandle<cudaGraphExec_t, cudaGraphExecDestroy> exec_;
+  std::size_t nodes_;
   std::vector<CapturedUpload> uploads_;
   cudaStream_t stream_;
   Event done_{cudaEventDisableTiming};  // the last launch has read the upload buffers

@@ -137,6 +137,11 @@ std::unique_ptr<CapturedWork> CudaBackend::end_capture(std::string& why) {
                       cudaGetErrorName(status));
     return nullptr;
   }
+  std::size_t nodes = 0;  // for CaptureStats only: unknown (0) should the count fail
+  if (cudaGraphGetNodes(graph.get(), nullptr, &nodes) != cudaSuccess) {
+    (void)cudaGetLastError();
+    nodes = 0;
+  }
   cudaGraphExec_t exec = nullptr;
   if (const cudaError_t error = cudaGraphInstantiate(&exec, graph.get(), 0); error != cudaSuccess) {
     (void)cudaGetLastError();
@@ -144,7 +149,7 @@ std::unique_ptr<CapturedWork> CudaBackend::end_capture(std::string& why) {
                       cudaGetErrorName(error));
     return nullptr;
   }
-  return std::make_unique<CudaGraph>(exec, std::move(capture->uploads), stream_.get());
+  return std::make_unique<CudaGraph>(exec, nodes, std::move(capture->uploads), stream_.get());
 }
 
 void CudaBackend::copy_on_device(void* dst, const void* src, std::size_t bytes) {

@@ -40,6 +40,9 @@ struct CaptureStats {
   std::int64_t replays = 0;
   /// Captures that failed (the run was then done eagerly).
   std::int64_t failures = 0;
+  /// Operations (kernels, copies: the CUDA graph's nodes) the latest capture holds, each replayed
+  /// by one launch.
+  std::int64_t last_capture_operations = 0;
 };
 
 /// One step of a plan as placed: a node of the graph, or a copy between devices that placement added

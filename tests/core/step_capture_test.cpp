@@ -44,6 +44,7 @@ class RecordedWork final : public CapturedWork {
     for (Refresh& r : refreshes_) r.fill(r.buffer->data());
     launch();
   }
+  std::int64_t operations() const override { return static_cast<std::int64_t>(work_.size()); }
 
  private:
   std::vector<std::function<void()>> work_;
@@ -251,6 +252,8 @@ TEST_F(StepCaptureTest, ReplaysWarmRunsWithEachRunsFeeds) {
   EXPECT_EQ(stats.captures, 1);
   EXPECT_EQ(stats.replays, 4);
   EXPECT_EQ(stats.failures, 0);
+  EXPECT_EQ(stats.last_capture_operations,
+            3);  // the feed's upload, Mul, Add (the Const is made once)
 }
 
 TEST_F(StepCaptureTest, ReplayedUpdatesChangeTheVariableInPlace) {
