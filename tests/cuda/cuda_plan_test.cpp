@@ -1,8 +1,9 @@
 // The reference CNN's training step as the CUDA backend plans it: the real CUDA kernel list (their
-// HostMemory arguments decide where every value lives) on a stand-in GPU that says it can capture
-// work. Planning runs no device kernel, so these tests need no GPU: they run in every CUDA build.
-// They pin down that every fusion of core/fusion.h applies to the step and that the fused step is
-// still one capturable CUDA graph (tests/cuda/cuda_capture_test.cpp then runs it on a real GPU).
+// HostMemory arguments decide where every value lives) on the stand-in GPU of tests/support, saying
+// it can capture work. Planning runs no device kernel, so these tests need no GPU: they run in
+// every CUDA build. They pin down that every fusion of core/fusion.h applies to the step and that
+// the fused step is still one capturable CUDA graph (tests/cuda/cuda_capture_test.cpp then runs it
+// on a real GPU).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -13,9 +14,8 @@
 #include <vector>
 
 #include "../../examples/support/fashion_cnn.h"
-#include "core/device_set.h"
-#include "core/kernel.h"
 #include "cuda/cuda_backend.h"
+#include "fake_gpu.h"
 #include "varscope/session.h"
 
 namespace varscope {
@@ -24,46 +24,10 @@ namespace {
 using ::testing::Pair;
 using ::testing::UnorderedElementsAreArray;
 
-// Host memory under the GPU's device type, claiming it can capture: enough to plan on.
-class PlanningGpu final : public Backend {
- public:
-  DeviceType device_type() const override { return DeviceType::kGPU; }
-  std::string name() const override { return "planning stand-in GPU"; }
-  Allocator& allocator() override { return host_->allocator(); }
-  void synchronize() override {}
-  void copy_to_host(void* dst, const void* src, std::size_t bytes) override {
-    host_->copy_to_host(dst, src, bytes);
-  }
-  void copy_from_host(void* dst, const void* src, std::size_t bytes) override {
-    host_->copy_from_host(dst, src, bytes);
-  }
-  void copy_on_device(void* dst, const void* src, std::size_t bytes) override {
-    host_->copy_on_device(dst, src, bytes);
-  }
-  void fill_bytes(void* dst, unsigned char value, std::size_t bytes) override {
-    host_->fill_bytes(dst, value, bytes);
-  }
-  void register_kernels(KernelRegistry&) override {}
-  bool supports_capture() const override { return true; }
-
- private:
-  std::unique_ptr<Backend> host_ = make_cpu_backend();
-};
-
-struct PlanningDevices {
-  PlanningGpu gpu;
-  std::shared_ptr<const DeviceSet> devices;
-};
-
-// The CPU, and the stand-in GPU with the CUDA backend's kernels.
+// The CPU, and a stand-in GPU with the CUDA backend's kernels that says it can capture.
 std::shared_ptr<const DeviceSet> cpu_and_planning_gpu() {
-  auto registry = std::make_shared<KernelRegistry>();
-  cpu_backend().register_kernels(*registry);
-  cuda::register_cuda_kernels(*registry);
-  auto owner = std::make_shared<PlanningDevices>();
-  owner->devices = std::make_shared<const DeviceSet>(
-      std::vector<Backend*>{&cpu_backend(), &owner->gpu}, registry);
-  return std::shared_ptr<const DeviceSet>(owner, owner->devices.get());
+  return testing::cpu_and_fake_gpu(
+      {.gpu_kernels = cuda::register_cuda_kernels, .claims_capture = true});
 }
 
 // How many steps of each op (or fused op) the training step's plan has.

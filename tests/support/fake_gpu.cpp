@@ -25,6 +25,9 @@ class FakeGpuBackend final : public Backend {
   }
   void fill_bytes(void* dst, unsigned char value, std::size_t bytes) override { host_->fill_bytes(dst, value, bytes); }
   void register_kernels(KernelRegistry&) override {}
+  bool supports_capture() const override { return claims_capture; }
+
+  bool claims_capture = false;
 
  private:
   std::unique_ptr<Backend> host_ = make_cpu_backend();
@@ -40,6 +43,15 @@ struct FakeGpuDevices {
 std::shared_ptr<const DeviceSet> cpu_and_fake_gpu(const FakeGpuOptions& options) {
   auto registry = std::make_shared<KernelRegistry>();
   cpu_backend().register_kernels(*registry);
+  auto owner = std::make_shared<FakeGpuDevices>();
+  owner->gpu.claims_capture = options.claims_capture;
+  if (options.gpu_kernels) {
+    options.gpu_kernels(*registry);
+    owner->devices = std::make_shared<const DeviceSet>(
+        std::vector<Backend*>{&cpu_backend(), &owner->gpu}, registry,
+        DeviceSetOptions{options.poison_activations});
+    return std::shared_ptr<const DeviceSet>(owner, owner->devices.get());
+  }
   // The device-agnostic kernels as a real GPU registers them (with HostMemory arguments); every
   // other CPU kernel as it is.
   KernelRegistry common;
@@ -57,7 +69,6 @@ std::shared_ptr<const DeviceSet> cpu_and_fake_gpu(const FakeGpuOptions& options)
     registry->add(op, DeviceType::kGPU, dtype, def.fn);
   });
   // The backend must outlive every tensor on it: the DeviceSet owns it through its deleter.
-  auto owner = std::make_shared<FakeGpuDevices>();
   owner->devices = std::make_shared<const DeviceSet>(std::vector<Backend*>{&cpu_backend(), &owner->gpu}, registry,
                                                       DeviceSetOptions{options.poison_activations});
   return std::shared_ptr<const DeviceSet>(owner, owner->devices.get());

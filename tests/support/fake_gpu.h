@@ -3,6 +3,7 @@
 // arguments and per-device memory statistics are tested in every CI run. It models no speed.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <set>
 #include <string>
@@ -16,6 +17,12 @@ struct FakeGpuOptions {
   std::set<std::string> ops_without_kernel{};
   /// DeviceSetOptions::poison_activations.
   bool poison_activations = false;
+  /// The GPU's kernel list instead of the CPU's kernels (e.g. cuda::register_cuda_kernels, to plan
+  /// as the CUDA backend does: such kernels must never run on the stand-in). ops_without_kernel
+  /// does not apply to it.
+  std::function<void(KernelRegistry&)> gpu_kernels{};
+  /// Says it can capture work (Backend::supports_capture), for planning tests: it never captures.
+  bool claims_capture = false;
 };
 
 /// The real CPU plus a fresh stand-in GPU (each call makes a new one, with zeroed statistics).
